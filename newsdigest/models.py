@@ -9,6 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsdigest.dedupe import Fingerprint
 
 # Where a publication date came from. "none" means no trustworthy date was found (published_at is None).
 DATE_SOURCES = ("jsonld", "meta", "url", "dateline", "feed", "html", "text", "none")
@@ -64,3 +68,20 @@ class Extraction:
 
 class ExtractionError(Exception):
     """A document that cannot become an article; the message says why, for the operator's log."""
+
+
+@dataclass
+class ExtractedDocument:
+    """One document after extraction: either an extraction with its dedup fingerprint, or an error."""
+
+    doc: RawDocument
+    extraction: Extraction | None = None
+    fingerprint: Fingerprint | None = None
+    error_class: str | None = None
+    error: str | None = None
+    note: str | None = None  # non-fatal problem worth a log line (e.g. a guessed encoding)
+    extractor: str = "unknown"  # extractor name and version, stored with the article version
+
+    @property
+    def ok(self) -> bool:
+        return self.extraction is not None

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers that give the pure stages retries, logging and names in the UI."""

@@ -1,0 +1,44 @@
+# Two entry points for a fresh clone (needs only Python 3.11 and make):
+#   make run   - set up, run the weekly pipeline on seeds/, print where the warehouse and digest are
+#   make test  - set up, run every test (the fast suite and the slow end-to-end ones); CI runs exactly this
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_NO_PROGRESS := 1
+
+.PHONY: setup run test test-fast lint bench clean
+
+$(UV):
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}"'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	$(VENV)/bin/newsdigest run $(ARGS)
+
+test: setup
+	$(VENV)/bin/pytest -m "slow or not slow" $(ARGS)
+
+test-fast: setup
+	$(VENV)/bin/pytest $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(VENV)/bin/python bench/extraction.py
+	$(VENV)/bin/python bench/dates.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

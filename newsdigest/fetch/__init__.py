@@ -1,0 +1,1 @@
+"""Fetchers turn a configured source into raw documents (bytes as received); see base.Fetcher."""

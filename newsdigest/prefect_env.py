@@ -1,0 +1,25 @@
+"""Prefect defaults for an offline, server-less run: set before Prefect is imported.
+
+Without PREFECT_API_URL, Prefect starts a temporary local server for the run; its database lives under the
+project's var/prefect so a fresh clone needs nothing in the home directory. Analytics are off so an offline
+machine prints no telemetry errors. Anything already set in the environment wins.
+"""
+
+from __future__ import annotations
+
+import os
+
+from newsdigest.settings import PROJECT_ROOT
+
+DEFAULTS = {
+    "PREFECT_HOME": str(PROJECT_ROOT / "var" / "prefect"),
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_UI_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "INFO",
+}
+
+
+def configure() -> None:
+    for key, value in DEFAULTS.items():
+        os.environ.setdefault(key, value)

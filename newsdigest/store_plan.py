@@ -1,0 +1,114 @@
+"""Store stage, pure part: decide what a batch of extracted documents adds to the warehouse.
+
+Given what the warehouse already holds about the batch's articles, produce the rows to insert. No SQL here
+(warehouse/store.py owns it), so the rules - new article, new version, duplicate link - are testable alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newsdigest.dedupe import DuplicateIndex, assign_group
+from newsdigest.models import ExtractedDocument
+
+
+def article_key(source: str, uri: str, url: str | None) -> str:
+    """Stable identity of an article across versions: its web address when fetched, else its file location."""
+    return url if url else f"{source}:{uri}"
+
+
+def article_id_for(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the warehouse already holds about one article."""
+
+    current_version: int
+    sha256s: frozenset[str]
+
+
+@dataclass
+class BatchPlan:
+    raw_documents: list[dict] = field(default_factory=list)
+    locations: list[dict] = field(default_factory=list)
+    articles: list[dict] = field(default_factory=list)
+    versions: list[dict] = field(default_factory=list)
+    current_versions: list[dict] = field(default_factory=list)  # existing articles that got a new version
+    duplicates: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "documents_new": len(self.raw_documents),
+            "articles_new": len(self.articles),
+            "versions_new": len(self.versions) - len(self.articles),
+            "errors": len(self.errors),
+        }
+
+
+def plan_batch(
+    docs: list[ExtractedDocument],
+    stored: dict[str, StoredArticle],
+    index: DuplicateIndex,
+    run_id: str,
+    now: datetime,
+) -> BatchPlan:
+    """Rows to write for a batch. `stored` and `index` describe the warehouse before the batch."""
+    plan = BatchPlan()
+    seen_sha: set[str] = set()
+    state = dict(stored)
+    for item in sorted(docs, key=lambda d: (d.doc.source, d.doc.uri)):
+        doc = item.doc
+        sha = doc.sha256
+        if sha not in seen_sha:
+            seen_sha.add(sha)
+            plan.raw_documents.append({
+                "sha256": sha, "size_bytes": len(doc.content), "media_type": doc.media_type,
+                "compression": "zlib", "content": zlib.compress(doc.content, 6),
+                "first_run_id": run_id, "first_seen_at": now,
+            })
+        location = {"source": doc.source, "uri": doc.uri, "sha256": sha, "url": doc.url, "article_id": None,
+                    "first_run_id": run_id, "first_seen_at": now}
+        plan.locations.append(location)
+        if not item.ok:
+            plan.errors.append({"run_id": run_id, "source": doc.source, "uri": doc.uri, "stage": "extract",
+                                "error_class": item.error_class, "message": item.error, "sha256": sha,
+                                "logged_at": now})
+            continue
+        article_id = article_id_for(article_key(doc.source, doc.uri, doc.url))
+        location["article_id"] = article_id
+        known = state.get(article_id)
+        if known is not None and sha in known.sha256s:
+            continue  # same bytes seen before at another location: nothing new to extract
+        version = 1 if known is None else known.current_version + 1
+        ext, fp = item.extraction, item.fingerprint
+        assert ext is not None and fp is not None
+        if known is None:
+            plan.articles.append({"article_id": article_id, "article_key": article_key(doc.source, doc.uri, doc.url),
+                                  "source": doc.source, "first_seen_at": now, "first_run_id": run_id,
+                                  "current_version": 1})
+            link = assign_group(index, article_id, fp, ext.canonical_url)
+            plan.duplicates.append({"article_id": article_id, "group_id": link.group_id,
+                                    "matched_article_id": link.matched_article_id, "rule": link.rule,
+                                    "similarity": link.similarity, "containment": link.containment,
+                                    "run_id": run_id})
+        else:
+            plan.current_versions.append({"article_id": article_id, "current_version": version})
+        state[article_id] = StoredArticle(version, (known.sha256s if known else frozenset()) | {sha})
+        plan.versions.append({
+            "article_id": article_id, "version": version, "sha256": sha, "source": doc.source, "uri": doc.uri,
+            "url": doc.url, "canonical_url": ext.canonical_url, "title": ext.title, "lead": ext.lead,
+            "body": ext.text, "paragraph_count": len(ext.paragraphs), "word_count": len(ext.text.split()),
+            "published_at": ext.published.value, "published_has_time": ext.published.has_time,
+            "date_source": ext.published.source, "site": ext.site, "agency": ext.agency,
+            "authors": list(ext.authors), "language": ext.language, "content_hash": fp.content_hash,
+            "minhash": fp.signature, "shingle_count": fp.shingle_count, "extractor": item.extractor,
+            "run_id": run_id, "extracted_at": now,
+        })
+    return plan
