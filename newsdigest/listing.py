@@ -7,18 +7,17 @@ was first stored. Articles first stored this week but published in an earlier we
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from newsdigest.markdown_safe import md_link, md_text
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»]?\s+(?=[\"'“«(]?[A-ZА-ЯЁ0-9])")
+from newsdigest.sentences import split_sentences
 
 
 def first_sentence(body: str, limit: int = 300) -> str:
     first_para = body.strip().split("\n\n", 1)[0]
-    return _SENTENCE_END.split(first_para, 1)[0].strip()[:limit]
+    sentences = split_sentences(first_para)
+    return sentences[0][:limit] if sentences else ""
 
 
 @dataclass(frozen=True)

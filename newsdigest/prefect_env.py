@@ -8,6 +8,7 @@ machine prints no telemetry errors. Anything already set in the environment wins
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from newsdigest.settings import PROJECT_ROOT
 
@@ -23,3 +24,5 @@ DEFAULTS = {
 def configure() -> None:
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Prefect creates only the last path component of its home; make the whole path.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
