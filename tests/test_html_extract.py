@@ -1,0 +1,69 @@
+"""HTML extraction: main text without chrome, metadata from the head, junk never raises."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from newsdigest.html_extract import extract_html
+
+BODY = [
+    "Russian and Tajik troops began joint exercises near the Afghan border on Monday, the defence ministry said.",
+    "The drills at the Harb-Maidon range involve about 1,500 servicemen and armoured vehicles from the 201st base.",
+    "Officials in Dushanbe said the exercise was planned long before the latest clashes across the border.",
+]
+PAGE = f"""<!doctype html><html lang="en-GB"><head><title>Troops drill near Afghan border | Example News</title>
+<meta property="og:site_name" content="Example News"><meta name="author" content="Anna Ivanova">
+<link rel="canonical" href="/world/2021/07/05/drills.html?utm_source=rss">
+</head><body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Troops drill near Afghan border</h1>
+{''.join(f'<p>{p}</p>' for p in BODY)}
+<p>Get the latest news delivered to your inbox. Subscribe to our newsletter.</p>
+<p>Advertisement</p>
+</article><aside><h3>Related</h3><ul><li><a href="/a">Kyrgyz border talks stall</a></li>
+<li><a href="/b">Uzbek arms deal signed</a></li></ul></aside>
+<footer>Copyright 2021 Example News. All rights reserved.</footer></body></html>"""
+
+
+def test_body_without_chrome_promotions_or_related_links() -> None:
+    page = extract_html(PAGE, "https://example.com/world/2021/07/05/drills.html")
+    assert page.paragraphs == BODY
+    assert page.title and page.title.startswith("Troops drill near Afghan border")
+
+
+def test_metadata_from_the_head() -> None:
+    page = extract_html(PAGE, "https://example.com/world/2021/07/05/drills.html")
+    assert page.language == "en"
+    assert page.site == "Example News"
+    assert page.authors == ["Anna Ivanova"]
+    assert page.canonical_url == "https://example.com/world/2021/07/05/drills.html"  # tracking dropped
+
+
+def test_tables_are_kept() -> None:
+    rows = "".join(f"<tr><td>{name}</td><td>{n}</td></tr>" for name, n in [("Kazakhstan", 12), ("Kyrgyzstan", 7)])
+    html = PAGE.replace("<p>Advertisement</p>", f"<table>{rows}</table>")
+    text = "\n".join(extract_html(html, None).paragraphs)
+    assert "Kazakhstan" in text and "Kyrgyzstan" in text
+
+
+@pytest.mark.parametrize("junk", ["", "no markup at all", "<html></html>", "<<<>>>" * 1000, "\x00\x01\x02" * 100,
+                                  "<html><body><nav><a href='/'>Home</a></nav></body></html>"])
+def test_junk_gives_an_empty_extraction_not_an_exception(junk: str) -> None:
+    assert extract_html(junk, None).paragraphs == []
+
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "extraction"
+
+
+@pytest.mark.skipif(not (BENCH / "ground-truth.json").exists(), reason="../shared benchmark data absent")
+def test_body_f1_on_the_extraction_benchmark() -> None:
+    script = Path(__file__).parents[1] / "bench" / "extraction.py"
+    spec = importlib.util.spec_from_file_location("bench_extraction", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    pages = bench.load_pages(BENCH)
+    precision, recall, f1 = bench.summarise([bench.page_scores(gold, bench.ours(html, url))
+                                             for _, url, html, gold in pages])
+    assert f1 >= 0.98, (precision, recall, f1)
