@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: setup run test test-fast lint bench clean
+.PHONY: setup run test test-fast lint bench bench-pipeline clean schedule schedule-stop schedule-status e2e
 
 $(UV):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}"'
@@ -33,12 +33,29 @@ test: setup
 test-fast: setup
 	$(VENV)/bin/pytest $(ARGS)
 
+# Scheduled operation (README "Run it on a schedule"): local Prefect server, work pool, limits, deployments, worker.
+schedule: setup
+	scripts/schedule.sh start
+
+schedule-stop:
+	scripts/schedule.sh stop
+
+schedule-status:
+	scripts/schedule.sh status
+
+# Only the slow end-to-end tests (real Prefect server, worker, browser); `make test` runs them too.
+e2e: setup
+	$(VENV)/bin/pytest -m slow tests/e2e $(ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
 	$(VENV)/bin/python bench/extraction.py
 	$(VENV)/bin/python bench/dates.py
+
+bench-pipeline: setup  ## end-to-end throughput vs bare trafilatura (docs/performance.md); N=2000 by default
+	$(VENV)/bin/python bench/pipeline.py --n $(or $(N),2000) $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

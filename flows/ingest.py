@@ -1,18 +1,30 @@
-"""The ingest flow: every enabled source -> load -> select new -> extract -> dedupe+store, in batches."""
+"""The ingest flow: every enabled source -> load or harvest -> select new -> extract -> dedupe+store, in batches.
+
+Web sources are harvested concurrently (one task each, a bounded thread pool; each is polite per host on its
+own), then every source's documents go through the same batched extract and store tasks as local files.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from prefect import flow, get_run_logger
+from prefect import allow_failure, flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
+from newsdigest.fetch.base import FetchFailure
 from newsdigest.settings import Settings
-from newsdigest.sources import load_sources
-from tasks.ingest import extract_batch, load_source, record_failures, select_new, store_batch, utcnow
+from newsdigest.sources import load_http_overrides, load_sources
+from tasks.concurrency import publish_snapshot, writes_warehouse
+from tasks.ingest import extract_and_store, load_source, record_failures, select_new, utcnow
+from tasks.runners import extract_task_runner
+from tasks.web import harvest_source, release_claims
 from warehouse import store
 from warehouse.db import open_warehouse
 
@@ -23,14 +35,20 @@ def settings_for(sources_file: str | None, warehouse: str | None) -> Settings:
         settings = replace(settings, sources_file=Path(sources_file).resolve())
     if warehouse:
         settings = replace(settings, warehouse=Path(warehouse).resolve())
+    overrides = load_http_overrides(settings.sources_file)
+    if overrides:
+        settings = replace(settings, http=replace(settings.http, **overrides))
     return settings
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _run_name() -> str:
+    """`ingest <sources file stem> <UTC time>`: tells runs apart in the UI list without opening them."""
+    spec = flow_run.parameters.get("sources_file") or Settings.from_env().sources_file
+    return f"ingest {Path(str(spec)).stem} {datetime.now(UTC):%Y-%m-%d %H:%M}Z"
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
+@writes_warehouse  # one writing run at a time (tasks/concurrency.py); re-entrant when weekly calls ingest
 def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dict:
     """Load every enabled source into the warehouse. Returns per-source counts (also a table artifact)."""
     logger = get_run_logger()
@@ -41,20 +59,24 @@ def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dic
     try:
         store.start_run(con, run_id, "ingest", flow_run.name, utcnow(),
                         {"sources_file": str(settings.sources_file), "warehouse": str(settings.warehouse)})
+        store.upsert_sources(con, [_source_row(s, settings, run_id) for s in load_sources(settings.sources_file)])
     finally:
         con.close()
-    rows, totals, status = [], {"documents_seen": 0}, "failed"
+    rows: list[dict] = []
+    totals: Counter[str] = Counter()
+    status = "failed"
     try:
-        for source in sources:
-            row = _ingest_source(source, settings, run_id)
-            rows.append(row)
-            for key, value in row.items():
-                if isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
-        totals["documents_seen"] = totals.get("documents", 0)
-        totals["errors"] = totals.get("failed", 0)
+        harvests = _submit_harvests([s for s in sources if s.is_web], settings, run_id)
+        with extract_task_runner() as extract_runner:  # threads over the process pool, or Dask (tasks/runners.py)
+            for source in sources:
+                row = _ingest_source(source, settings, run_id, harvests.get(source.name), extract_runner)
+                rows.append(row)
+                totals.update({"documents_seen": row["fetched"], "documents_new": row.pop("_documents_new"),
+                               "articles_new": row["new_articles"], "versions_new": row["updated"],
+                               "unchanged": row["unchanged"], "failed": row["failed"]})
         status = "completed"
     finally:
+        release_claims(run_id)
         con = open_warehouse(settings.warehouse)
         try:
             store.finish_run(con, run_id, status, utcnow(), totals)
@@ -62,19 +84,57 @@ def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dic
             con.close()
     create_table_artifact(key="ingest-summary", table=rows,
                           description=f"Ingest run {flow_run.name or run_id}: per-source counts")
+    publish_snapshot(settings.warehouse)  # the analysts' read-only copy (warehouse/snapshot.py)
     logger.info("ingest finished: %s", totals)
-    return {"run_id": run_id, "warehouse": str(settings.warehouse), "sources": rows, "totals": totals}
+    return {"run_id": run_id, "warehouse": str(settings.warehouse), "sources": rows, "totals": dict(totals)}
 
 
-def _ingest_source(source, settings: Settings, run_id: str) -> dict:
-    docs, failures = load_source(source, settings)
+def _source_row(source, settings: Settings, run_id: str) -> dict:
+    location = str(source.path) if source.path else source.url or (source.urls[0] if source.urls else "")
+    return {"name": source.name, "kind": source.kind, "location": location, "country": source.country,
+            "language": source.language, "enabled": source.enabled, "sources_file": str(settings.sources_file),
+            "updated_at": utcnow(), "updated_run_id": run_id}
+
+
+def _host(source) -> str:
+    """host[:port] of a web source: its politeness unit (robots.txt is per origin too)."""
+    return urlsplit(source.url or (source.urls[0] if source.urls else "")).netloc.lower()
+
+
+def _submit_harvests(sources: list, settings: Settings, run_id: str) -> dict:
+    """One harvest task per web source, in parallel across hosts; sources on one host run one after another,
+    so the per-host politeness limits hold for the outlet as a whole, not per source."""
+    futures, last_on_host = {}, {}
+    for source in sources:
+        previous = last_on_host.get(_host(source))
+        after = [allow_failure(previous)] if previous else None
+        future = harvest_source.submit(source, settings, run_id, wait_for=after)
+        futures[source.name] = last_on_host[_host(source)] = future
+    return futures
+
+
+def _reasons(failures: list[FetchFailure], errors: list[str]) -> str:
+    counts = Counter([f.error_class for f in failures] + errors)
+    return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.most_common()) or ""
+
+
+def _ingest_source(source, settings: Settings, run_id: str, harvested=None, extract_runner=None) -> dict:
+    web: dict[str, int] = {}
+    if harvested is not None:
+        try:
+            docs, failures, web = harvested.result()
+        except Exception as exc:  # noqa: BLE001 - a broken source is reported; the other sources go on
+            get_run_logger().error("source %s: harvest failed: %s: %s", source.name, type(exc).__name__, exc)
+            docs, failures = [], [FetchFailure(source.name, source.url or source.name, type(exc).__name__,
+                                               f"harvest of {source.name} failed: {exc}")]
+    else:
+        docs, failures = load_source(source, settings)
     record_failures(failures, settings.warehouse, run_id)
     fresh = select_new(docs, source.name, settings.warehouse)
-    counts = {"documents_new": 0, "articles_new": 0, "versions_new": 0, "errors": 0}
-    for batch_no, batch in enumerate(_chunks(fresh, settings.batch_size), 1):
-        extracted = extract_batch(batch, source.name, batch_no, settings.max_document_bytes)
-        for key, value in store_batch(extracted, source.name, batch_no, settings.warehouse, run_id).items():
-            counts[key] += value
-    return {"source": source.name, "kind": source.kind, "documents": len(docs) + len(failures),
-            "unchanged": len(docs) - len(fresh), "new_articles": counts["articles_new"],
-            "new_versions": counts["versions_new"], "failed": len(failures) + counts["errors"]}
+    outcome = extract_and_store(fresh, source.name, settings, run_id, extract_runner)
+    counts, extract_errors = outcome.counts, outcome.extract_errors
+    unchanged = len(docs) - len(fresh) + web.get("not_modified", 0)
+    return {"source": source.name, "kind": source.kind, "listed": web.get("listed", len(docs) + len(failures)),
+            "fetched": len(docs), "new_articles": counts["articles_new"], "updated": counts["versions_new"],
+            "unchanged": unchanged, "failed": len(failures) + counts["errors"],
+            "reasons": _reasons(failures, extract_errors), "_documents_new": counts["documents_new"]}

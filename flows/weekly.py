@@ -1,52 +1,52 @@
-"""The weekly flow: ingest every source, then write the week's listing (Markdown file + Prefect artifact)."""
+"""The weekly flow: ingest every source, score new articles, then build and publish the week's digest.
+
+Outputs: Markdown, HTML and JSON files under the output directory, the `weekly-digest` markdown artifact, a
+link artifact to the files, and the digest tables in the warehouse (regenerating a week replaces them).
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
 from flows.ingest import ingest, settings_for
-from newsdigest.listing import render_listing
+from newsdigest.relevance import DEFAULT_THRESHOLD
+from newsdigest.sources import load_sources
 from newsdigest.weeks import resolve_week
-from warehouse.db import open_warehouse
-from warehouse.reports import listing_items
-
-
-@task(name="write-listing", task_run_name="write listing {week}", cache_policy=NO_CACHE)
-def write_listing(week: str, warehouse: Path, output_dir: Path) -> Path:
-    con = open_warehouse(warehouse)
-    try:
-        counted, late = listing_items(con, week)
-    finally:
-        con.close()
-    markdown = render_listing(week, counted, late, datetime.now(UTC).replace(tzinfo=None))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / f"digest-{week}.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(markdown, encoding="utf-8")
-    tmp.replace(path)
-    create_markdown_artifact(key="weekly-digest", markdown=markdown, description=f"Weekly digest {week}")
-    return path
+from tasks.concurrency import publish_snapshot, writes_warehouse
+from tasks.digest import score_articles, write_digest
 
 
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
-    week = flow_run.parameters.get("week") or "current"
+    spec = flow_run.parameters.get("week")
+    try:
+        week = resolve_week(spec, datetime.now(UTC).replace(tzinfo=None))
+    except ValueError:
+        week = str(spec)
     return f"weekly-digest {week}"
 
 
 @flow(name="weekly", flow_run_name=_run_name)
+@writes_warehouse  # held for ingest, scoring and digest: the digest reflects exactly this ingest
 def weekly(week: str | None = None, sources_file: str | None = None, warehouse: str | None = None,
-           output_dir: str | None = None) -> dict:
-    """Ingest, then the digest for `week` ('current' by default, 'last' for the last complete week)."""
+           output_dir: str | None = None, threshold: float | None = None, skip_ingest: bool = False) -> dict:
+    """Ingest, then the digest for `week`: 'current' (default), 'last' (last complete week) or '2021-W27'."""
+    from prefect.runtime import flow_run
+
     settings = settings_for(sources_file, warehouse)
     resolved = resolve_week(week, datetime.now(UTC).replace(tzinfo=None))
-    summary = ingest(str(settings.sources_file), str(settings.warehouse))
+    summary = None if skip_ingest else ingest(str(settings.sources_file), str(settings.warehouse))
     out = Path(output_dir).resolve() if output_dir else settings.output_dir
-    digest = write_listing(resolved, settings.warehouse, out)
-    return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(digest), "ingest": summary}
+    env_threshold = os.environ.get("NEWSDIGEST_RELEVANCE_THRESHOLD", "").strip()
+    cutoff = threshold if threshold is not None else float(env_threshold) if env_threshold else DEFAULT_THRESHOLD
+    score_articles(settings.warehouse, cutoff)
+    web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
+    files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None)
+    publish_snapshot(settings.warehouse)  # the analysts' read-only copy, now with this week's digest tables
+    return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
+            "html": str(files.html), "json": str(files.json), "ingest": summary}

@@ -21,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sources", help="sources file (default: sources.toml, the seeds folder)")
     run.add_argument("--warehouse", help="DuckDB file (default: var/warehouse.duckdb)")
     run.add_argument("--output-dir", help="where digests are written (default: var/digests)")
+    run.add_argument("--threshold", type=float,
+                     help="relevance cut-off 0..1 (default: NEWSDIGEST_RELEVANCE_THRESHOLD, else 0.5)")
+
+    ing = sub.add_parser("ingest", help="fetch/load every enabled source into the warehouse (no digest)")
+    ing.add_argument("--sources", help="sources file (default: sources.toml, the seeds folder)")
+    ing.add_argument("--warehouse", help="DuckDB file (default: var/warehouse.duckdb)")
 
     ext = sub.add_parser("extract", help="print what the pipeline extracts from one file")
     ext.add_argument("file", type=Path)
@@ -33,8 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.add_argument("--max-rows", type=int, default=200)
 
+    summ = sub.add_parser("summarize", help="extractive summary of text files (plain or DUC-style SGML)")
+    summ.add_argument("inputs", nargs="+", type=Path, metavar="FILES_OR_DIRS",
+                      help="text files, or directories whose files are all read (sorted by name)")
+    summ.add_argument("--words", type=_positive_int, default=100, help="word budget (default 100)")
+    summ.add_argument("--format", choices=("text", "json"), default="text")
+    summ.add_argument("--title-first-line", action="store_true", help="plain text: the first line is a title")
+    summ.add_argument("--language", default="en", help="language of the texts (default en)")
+
     args = parser.parse_args(argv)
-    return {"run": cmd_run, "extract": cmd_extract, "query": cmd_query}[args.command](args)
+    return {"run": cmd_run, "ingest": cmd_ingest, "extract": cmd_extract, "query": cmd_query,
+            "summarize": cmd_summarize}[args.command](args)
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of words, not {value}")
+    return number
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -42,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.weekly import weekly
 
     result = weekly(week=args.week, sources_file=args.sources, warehouse=args.warehouse,
-                    output_dir=args.output_dir)
+                    output_dir=args.output_dir, threshold=args.threshold)
     totals = result["ingest"]["totals"]
     print()
     print(f"week:      {result['week']}")
@@ -50,6 +72,21 @@ def cmd_run(args: argparse.Namespace) -> int:
           f" {totals.get('unchanged', 0)} unchanged, {totals.get('failed', 0)} failed")
     print(f"warehouse: {result['warehouse']}")
     print(f"digest:    {result['digest']}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    prefect_env.configure()
+    from flows.ingest import ingest
+
+    result = ingest(sources_file=args.sources, warehouse=args.warehouse)
+    print()
+    print(f"{'source':<24} {'kind':<8} {'listed':>6} {'fetched':>7} {'new':>5} {'updated':>7} {'unchanged':>9}"
+          f" {'failed':>6}  reasons")
+    for row in result["sources"]:
+        print(f"{row['source']:<24} {row['kind']:<8} {row['listed']:>6} {row['fetched']:>7} {row['new_articles']:>5}"
+              f" {row['updated']:>7} {row['unchanged']:>9} {row['failed']:>6}  {row['reasons']}")
+    print(f"warehouse: {result['warehouse']}")
     return 0
 
 
@@ -128,6 +165,33 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 1
     finally:
         con.close()
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    """Summarise files with the digest's own summariser (so `bench/summarize.py` measures the real thing)."""
+    from newsdigest.summarize import CitationError, summarize, verify_citations, word_count
+    from newsdigest.summarize_io import InputError, load_documents
+
+    try:
+        docs = load_documents(args.inputs, title_first_line=args.title_first_line)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sentences = summarize(docs, words=args.words, language=args.language)
+    try:
+        verify_citations(sentences, docs)
+    except CitationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        rows = [{"file": s.doc_id.split("#")[0], "doc_id": s.doc_id, "position": s.position,
+                 "words": word_count(s.text), "text": s.text} for s in sentences]
+        print(json.dumps({"documents": len(docs), "budget": args.words,
+                          "words": sum(r["words"] for r in rows), "sentences": rows}, ensure_ascii=False, indent=2))
+    else:
+        for sentence in sentences:
+            print(sentence.text)
     return 0
 
 

@@ -1,7 +1,9 @@
 """Bytes to text, refusing what is not text: the first gate every document passes before extraction.
 
-Order of evidence: byte-order mark, strict UTF-8, an HTML meta charset, then statistical detection
-(charset-normalizer). Binary content (NUL bytes, many control characters) is rejected with a clear reason.
+Order of evidence: byte-order mark, the charset the server declared (HTTP Content-Type), strict UTF-8, an
+HTML meta charset, then statistical detection (charset-normalizer). A declared or meta charset that does
+not decode cleanly is ignored (servers often lie), so the next kind of evidence decides.
+Binary content (NUL bytes, many control characters) is rejected with a clear reason.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class Decoded:
     note: str | None = None  # set when the encoding had to be guessed (worth a warning in the log)
 
 
-def decode_bytes(data: bytes, media_type: str = "text/plain") -> Decoded:
+def decode_bytes(data: bytes, media_type: str = "text/plain", declared: str | None = None) -> Decoded:
     if not data.strip():
         raise ExtractionError("empty document (no bytes or only whitespace)")
     for bom, encoding in _BOMS:
@@ -35,6 +37,11 @@ def decode_bytes(data: bytes, media_type: str = "text/plain") -> Decoded:
     head = data[:8192]
     if b"\x00" in head:
         raise ExtractionError("binary content: NUL bytes found, this is not a text or HTML file")
+    if declared:
+        try:
+            return _checked(data.decode(declared.strip().strip('"').lower()), declared.lower())
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
         return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:

@@ -19,6 +19,33 @@ DATE_SOURCES = ("jsonld", "meta", "url", "dateline", "feed", "html", "text", "no
 
 
 @dataclass(frozen=True)
+class ListingHints:
+    """What a feed or sitemap said about a page; fills what the page itself lacks (date_source "feed")."""
+
+    title: str | None = None
+    published: datetime | None = None  # naive UTC
+    author: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpMeta:
+    """The HTTP answer a page came with: archived with its bytes, validators kept for conditional GET."""
+
+    status: int
+    final_url: str | None
+    headers: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """One input exactly as received: the bytes are archived unchanged (gzip files stay gzipped)."""
 
@@ -27,7 +54,10 @@ class RawDocument:
     content: bytes
     media_type: str  # "text/plain" or "text/html" (after looking inside gzip); other types are rejected
     fetched_at: datetime  # when the pipeline read or downloaded it (UTC, naive)
-    url: str | None = None  # the page's public address, when known
+    url: str | None = None  # the page's public address, when known (the final URL after redirects)
+    charset: str | None = None  # charset declared by the server (HTTP Content-Type), a hint for decoding
+    hints: ListingHints | None = None  # the feed/sitemap entry that listed this page, when there was one
+    http: HttpMeta | None = None  # how the page was fetched (web sources only)
 
     @property
     def sha256(self) -> str:

@@ -18,6 +18,9 @@ DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_UI_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "INFO",
+    # The temporary server needs ~11-20 s to start on 2 cores, more on a busy machine; Prefect's default of
+    # 20 s makes `make run` fail for no reason there.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 

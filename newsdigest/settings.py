@@ -7,8 +7,10 @@ Every setting has an offline default that works from a fresh clone: the warehous
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from newsdigest.fetch.http_client import HttpSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +28,8 @@ class Settings:
     batch_size: int  # documents per extraction/store task
     max_document_bytes: int  # larger inputs are rejected with an error (also caps gzip expansion)
     extract_workers: int  # threads for extraction inside a batch task
+    http: HttpSettings = field(default_factory=HttpSettings)  # politeness and limits for web sources
+    source_workers: int = 4  # web sources harvested at the same time (each is polite per host on its own)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,4 +41,29 @@ class Settings:
             batch_size=int(os.environ.get("NEWSDIGEST_BATCH_SIZE", "200")),
             max_document_bytes=int(os.environ.get("NEWSDIGEST_MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024))),
             extract_workers=int(os.environ.get("NEWSDIGEST_EXTRACT_WORKERS", "2")),
+            http=http_settings_from_env(),
+            source_workers=int(os.environ.get("NEWSDIGEST_SOURCE_WORKERS", "4")),
         )
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def http_settings_from_env() -> HttpSettings:
+    """HTTP politeness and limits; loopback/private hosts are refused unless explicitly allowed."""
+    defaults = HttpSettings()
+    env = os.environ.get
+    return HttpSettings(
+        user_agent=env("NEWSDIGEST_USER_AGENT", defaults.user_agent),
+        per_host_concurrency=min(2, int(env("NEWSDIGEST_PER_HOST_CONCURRENCY", str(defaults.per_host_concurrency)))),
+        per_host_delay=float(env("NEWSDIGEST_PER_HOST_DELAY", str(defaults.per_host_delay))),
+        global_concurrency=int(env("NEWSDIGEST_HTTP_CONCURRENCY", str(defaults.global_concurrency))),
+        connect_timeout=float(env("NEWSDIGEST_CONNECT_TIMEOUT", str(defaults.connect_timeout))),
+        read_timeout=float(env("NEWSDIGEST_READ_TIMEOUT", str(defaults.read_timeout))),
+        max_bytes=int(env("NEWSDIGEST_MAX_DOCUMENT_BYTES", str(defaults.max_bytes))),
+        retries=int(env("NEWSDIGEST_HTTP_RETRIES", str(defaults.retries))),
+        max_retry_after=float(env("NEWSDIGEST_MAX_RETRY_AFTER", str(defaults.max_retry_after))),
+        allow_loopback=_flag("NEWSDIGEST_ALLOW_LOOPBACK"),
+        allow_private=_flag("NEWSDIGEST_ALLOW_PRIVATE"),
+    )

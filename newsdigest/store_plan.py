@@ -7,17 +7,36 @@ Given what the warehouse already holds about the batch's articles, produce the r
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsdigest.dedupe import DuplicateIndex, assign_group
-from newsdigest.models import ExtractedDocument
+from newsdigest.models import ExtractedDocument, Extraction
+from newsdigest.urls import url_key
 
 
-def article_key(source: str, uri: str, url: str | None) -> str:
-    """Stable identity of an article across versions: its web address when fetched, else its file location."""
-    return url if url else f"{source}:{uri}"
+def article_key(source: str, uri: str, url: str | None, canonical_url: str | None = None) -> str:
+    """Stable identity of an article across versions and address variants.
+
+    A web page is identified by the dedup key of its canonical URL (rel=canonical/og:url on the same site,
+    else its final URL), so tracking-parameter, AMP and mobile variants of one article become one article.
+    A local file without an address is identified by its location in the source.
+    """
+    address = canonical_url or url
+    if address:
+        try:
+            return url_key(address)
+        except ValueError:
+            return address
+    return f"{source}:{uri}"
+
+
+def identity(item: ExtractedDocument) -> str:
+    ext = item.extraction
+    return article_id_for(article_key(item.doc.source, item.doc.uri, item.doc.url,
+                                      ext.canonical_url if ext else None))
 
 
 def article_id_for(key: str) -> str:
@@ -26,10 +45,26 @@ def article_id_for(key: str) -> str:
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """What the warehouse already holds about one article."""
+    """What the warehouse already holds about one article (its current version's content)."""
 
     current_version: int
     sha256s: frozenset[str]
+    content_hash: str = ""
+    title: str | None = None
+    published: datetime | None = None
+    word_count: int = 0
+
+
+def describe_changes(old: StoredArticle, ext: Extraction, content_hash: str) -> str | None:
+    """What a new version changed, for analysts ("title; body 412 -> 430 words"); None if nothing did."""
+    changes = []
+    if (old.title or "") != (ext.title or ""):
+        changes.append("title")
+    if old.content_hash != content_hash:
+        changes.append(f"body {old.word_count} -> {len(ext.text.split())} words")
+    if old.published != ext.published.value:
+        changes.append("published date")
+    return "; ".join(changes) or None
 
 
 @dataclass
@@ -41,6 +76,8 @@ class BatchPlan:
     current_versions: list[dict] = field(default_factory=list)  # existing articles that got a new version
     duplicates: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    http_cache: list[dict] = field(default_factory=list)  # validators of fetched pages (web sources)
+    http_responses: list[dict] = field(default_factory=list)  # headers archived with each fetched body
 
     @property
     def counts(self) -> dict[str, int]:
@@ -73,6 +110,13 @@ def plan_batch(
                 "compression": "zlib", "content": zlib.compress(doc.content, 6),
                 "first_run_id": run_id, "first_seen_at": now,
             })
+        if doc.http is not None:
+            plan.http_cache.append({"url": doc.uri, "etag": doc.http.etag, "last_modified": doc.http.last_modified,
+                                    "last_status": doc.http.status, "last_sha256": sha, "last_fetched_at": now,
+                                    "last_changed_at": now})
+            plan.http_responses.append({"sha256": sha, "url": doc.uri, "final_url": doc.http.final_url,
+                                        "status": doc.http.status, "headers": json.dumps(doc.http.headers),
+                                        "fetched_at": doc.fetched_at, "run_id": run_id})
         location = {"source": doc.source, "uri": doc.uri, "sha256": sha, "url": doc.url, "article_id": None,
                     "first_run_id": run_id, "first_seen_at": now}
         plan.locations.append(location)
@@ -81,16 +125,20 @@ def plan_batch(
                                 "error_class": item.error_class, "message": item.error, "sha256": sha,
                                 "logged_at": now})
             continue
-        article_id = article_id_for(article_key(doc.source, doc.uri, doc.url))
+        ext, fp = item.extraction, item.fingerprint
+        assert ext is not None and fp is not None
+        key = article_key(doc.source, doc.uri, doc.url, ext.canonical_url)
+        article_id = article_id_for(key)
         location["article_id"] = article_id
         known = state.get(article_id)
         if known is not None and sha in known.sha256s:
             continue  # same bytes seen before at another location: nothing new to extract
+        changes = describe_changes(known, ext, fp.content_hash) if known is not None else None
+        if known is not None and changes is None:
+            continue  # new bytes, same article content (another URL variant, a changed ad): no new version
         version = 1 if known is None else known.current_version + 1
-        ext, fp = item.extraction, item.fingerprint
-        assert ext is not None and fp is not None
         if known is None:
-            plan.articles.append({"article_id": article_id, "article_key": article_key(doc.source, doc.uri, doc.url),
+            plan.articles.append({"article_id": article_id, "article_key": key,
                                   "source": doc.source, "first_seen_at": now, "first_run_id": run_id,
                                   "current_version": 1})
             link = assign_group(index, article_id, fp, ext.canonical_url)
@@ -100,7 +148,8 @@ def plan_batch(
                                     "run_id": run_id})
         else:
             plan.current_versions.append({"article_id": article_id, "current_version": version})
-        state[article_id] = StoredArticle(version, (known.sha256s if known else frozenset()) | {sha})
+        state[article_id] = StoredArticle(version, (known.sha256s if known else frozenset()) | {sha},
+                                          fp.content_hash, ext.title, ext.published.value, len(ext.text.split()))
         plan.versions.append({
             "article_id": article_id, "version": version, "sha256": sha, "source": doc.source, "uri": doc.uri,
             "url": doc.url, "canonical_url": ext.canonical_url, "title": ext.title, "lead": ext.lead,
@@ -109,6 +158,6 @@ def plan_batch(
             "date_source": ext.published.source, "site": ext.site, "agency": ext.agency,
             "authors": list(ext.authors), "language": ext.language, "content_hash": fp.content_hash,
             "minhash": fp.signature, "shingle_count": fp.shingle_count, "extractor": item.extractor,
-            "run_id": run_id, "extracted_at": now,
+            "run_id": run_id, "extracted_at": now, "changes": changes,
         })
     return plan

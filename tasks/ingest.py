@@ -1,19 +1,34 @@
-"""Ingest tasks: one task per source to load, then one per batch of documents to extract and to store."""
+"""Ingest tasks: one task per source to load, then one per batch of documents to extract and to store.
+
+Throughput (docs/performance.md): extraction is the only CPU-heavy stage, so `extract_batch` runs on every core
+(a process pool, or a Dask cluster through `tasks.runners`), and `extract_and_store` keeps a few batches
+extracting while the flow's thread dedupes and stores the previous one. The dedup index lives in this process
+between batches (reloading it from DuckDB for every batch made ingestion quadratic in the warehouse size).
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import TaskRunner
 
-from newsdigest.extract import extract_document
+from newsdigest import parallel
+from newsdigest.dedupe import DuplicateIndex
 from newsdigest.fetch.base import FetchFailure, fetcher_for
 from newsdigest.models import ExtractedDocument, RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
-from newsdigest.store_plan import article_id_for, article_key, plan_batch
+from newsdigest.store_plan import identity, plan_batch
 from warehouse import store
 from warehouse.db import open_warehouse
 
@@ -56,8 +71,9 @@ def select_new(docs: list[RawDocument], source_name: str, warehouse: Path) -> li
 @task(name="extract-batch", task_run_name="extract {source_name} batch {batch_no}", cache_policy=NO_CACHE)
 def extract_batch(docs: list[RawDocument], source_name: str, batch_no: int,
                   max_bytes: int) -> list[ExtractedDocument]:
+    """Extract a batch on every core (process pool; in-process on a Dask worker, where the cluster parallelises)."""
     logger = get_run_logger()
-    results = [extract_document(doc, max_bytes) for doc in docs]
+    results = parallel.extract_many(docs, max_bytes)
     for item in results:
         if not item.ok:
             logger.error("extract failed for %s:%s: %s", item.doc.source, item.doc.uri, item.error)
@@ -73,15 +89,70 @@ def store_batch(extracted: list[ExtractedDocument], source_name: str, batch_no: 
     """Dedupe against the warehouse and write the batch in one transaction (safe to retry: all or nothing)."""
     con = open_warehouse(warehouse)
     try:
-        ids = [article_id_for(article_key(e.doc.source, e.doc.uri, e.doc.url)) for e in extracted if e.ok]
-        plan = plan_batch(extracted, store.stored_articles(con, ids), store.load_duplicate_index(con), run_id,
-                          utcnow())
-        store.write_batch(con, plan)
+        ids = [identity(e) for e in extracted if e.ok]
+        stored = store.stored_articles(con, ids)
+        with _INDEXES.checkout(con, warehouse) as index:
+            plan = plan_batch(extracted, stored, index, run_id, utcnow())
+            store.write_batch(con, plan)
+        if plan.current_versions:  # a new version changes an indexed fingerprint: reload next time
+            _INDEXES.forget(warehouse)
     finally:
         con.close()
     counts = plan.counts
     get_run_logger().info("source %s batch %d stored: %s", source_name, batch_no, counts)
     return counts
+
+
+@dataclass
+class SourceOutcome:
+    """What the batches of one source added, and the error class of every page that failed extraction."""
+
+    counts: dict[str, int]
+    extract_errors: list[str]
+
+
+def batches(docs: list[RawDocument], size: int) -> list[list[RawDocument]]:
+    return [docs[i : i + size] for i in range(0, len(docs), size)]
+
+
+def extract_and_store(docs: list[RawDocument], source_name: str, settings: Settings, run_id: str,
+                      runner: TaskRunner | None = None) -> SourceOutcome:
+    """Every batch through `extract-batch` then `store-batch`; call it from a flow.
+
+    With an entered `runner` (from `tasks.runners.extract_task_runner`), extraction of the next batches runs
+    on the runner while this thread dedupes and stores the current one, in batch order (dedup decisions and
+    stored rows are the same as sequentially). At most `batches_in_flight(runner)` batches are extracted ahead,
+    so memory does not grow with the number of batches. Without a runner, batches run one after the other in
+    this thread (extraction still uses every core through the process pool).
+    """
+    from tasks.runners import batches_in_flight
+
+    outcome = SourceOutcome({"documents_new": 0, "articles_new": 0, "versions_new": 0, "errors": 0}, [])
+    todo = deque(enumerate(batches(docs, settings.batch_size), 1))
+    window = batches_in_flight(runner) if runner is not None else 0
+    pending: deque = deque()
+
+    def submit_more() -> None:
+        while runner is not None and todo and len(pending) < window:
+            number, batch = todo.popleft()
+            pending.append((number, runner.submit(extract_batch, {
+                "docs": batch, "source_name": source_name, "batch_no": number,
+                "max_bytes": settings.max_document_bytes})))
+
+    submit_more()
+    while pending or todo:
+        if pending:
+            number, future = pending.popleft()
+            extracted = future.result()
+        else:
+            number, batch = todo.popleft()
+            extracted = extract_batch(batch, source_name, number, settings.max_document_bytes)
+        submit_more()
+        outcome.extract_errors += [e.error_class or "ExtractionError" for e in extracted if not e.ok]
+        for key, value in store_batch(extracted, source_name, number, settings.warehouse, run_id).items():
+            outcome.counts[key] += value
+        del extracted
+    return outcome
 
 
 @task(name="record-failures", cache_policy=NO_CACHE)
@@ -96,3 +167,49 @@ def record_failures(failures: list[FetchFailure], warehouse: Path, run_id: str) 
                                    "logged_at": now} for f in failures])
     finally:
         con.close()
+
+
+def _index_token(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[int, ...]:
+    """Cheap fingerprint of what the dedup index is built from: row counts, and the file's identity (a
+    warehouse deleted and created again at the same path is another warehouse)."""
+    row = con.execute("SELECT (SELECT count(*) FROM article_duplicates), (SELECT count(*) FROM article_versions)"
+                      ).fetchone()
+    assert row is not None
+    try:
+        stat = os.stat(warehouse)
+        identity_ = (stat.st_dev, stat.st_ino)
+    except OSError:
+        identity_ = (-1, -1)
+    return int(row[0]), int(row[1]), *identity_
+
+
+class _IndexCache:
+    """The dedup index of each warehouse, kept in this process between store batches.
+
+    `store.load_duplicate_index` reads every stored fingerprint and rebuilds the LSH; doing that per batch
+    costs O(stored) per batch, O(N^2) per run. The cache is used only while the warehouse still holds exactly
+    what the index was built from plus this process's own writes (row counts checked before each batch), so a
+    write by another process, a failed batch (the index already holds its articles) or a new version of an
+    article (its indexed fingerprint changed) all make the next batch reload from the warehouse.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Path, tuple[DuplicateIndex, tuple[int, ...]]] = {}
+
+    def forget(self, warehouse: Path) -> None:
+        with self._lock:
+            self._entries.pop(warehouse, None)
+
+    @contextmanager
+    def checkout(self, con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterator[DuplicateIndex]:
+        """The index to plan a batch with; kept for the next batch only if the block succeeds."""
+        with self._lock:  # store batches of one process share the index: one at a time
+            entry = self._entries.pop(warehouse, None)
+            index = entry[0] if entry is not None and entry[1] == _index_token(con, warehouse) else \
+                store.load_duplicate_index(con)
+            yield index  # an exception propagates and the entry stays popped: the next batch reloads
+            self._entries[warehouse] = (index, _index_token(con, warehouse))
+
+
+_INDEXES = _IndexCache()

@@ -34,3 +34,16 @@ def test_html_meta_charset_is_honoured():
 def test_non_text_is_refused_with_a_reason(data: bytes, reason: str):
     with pytest.raises(ExtractionError, match=reason):
         decode_bytes(data)
+
+
+def test_declared_charset_from_the_server_is_used_first():
+    text = "Граница Таджикистана и Афганистана усилена."
+    data = text.encode("cp1251")
+    assert decode_bytes(data, "text/html", declared="windows-1251").text == text
+
+
+def test_a_wrong_declared_charset_is_ignored():
+    data = "Café in Almaty".encode("cp1252")
+    decoded = decode_bytes(data, "text/html", declared="utf-8")
+    assert "Almaty" in decoded.text and decoded.encoding != "utf-8"
+    assert decode_bytes(b"plain ascii text", "text/html", declared="no-such-charset").text == "plain ascii text"

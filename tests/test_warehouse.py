@@ -8,7 +8,7 @@ import pytest
 
 from newsdigest.dedupe import fingerprint
 from newsdigest.models import DateFinding, ExtractedDocument, Extraction, RawDocument
-from newsdigest.store_plan import article_id_for, plan_batch
+from newsdigest.store_plan import article_id_for, identity, plan_batch
 from warehouse import db, store
 
 NOW = datetime(2026, 11, 20, 12, 0)
@@ -22,7 +22,7 @@ def _doc(uri: str, body: str, title: str = "T", published: datetime | None = Non
 
 
 def _ingest(con, docs, run_id="run-1"):
-    ids = [article_id_for(f"src:{d.doc.uri}") for d in docs]
+    ids = [identity(d) for d in docs]
     plan = plan_batch(docs, store.stored_articles(con, ids), store.load_duplicate_index(con), run_id, NOW)
     store.write_batch(con, plan)
     return plan
@@ -43,7 +43,7 @@ def con(tmp_path: Path):
 def test_migrations_apply_once_and_views_exist(tmp_path: Path):
     path = tmp_path / "w.duckdb"
     first = db.connect(path)
-    assert db.migrate(first) == [1]
+    assert db.migrate(first) == [v for v, _, _ in db.migration_files()]
     assert db.migrate(first) == []
     views = {r[0] for r in first.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     assert {"stg_articles", "stg_duplicate_groups", "mart_articles", "mart_duplicate_links"} <= views
@@ -96,14 +96,14 @@ def test_earliest_dated_copy_is_canonical(con, seed_texts):
 
 def test_failed_batch_leaves_no_rows(con, seed_texts, monkeypatch):
     docs = [_doc(name, text) for name, text in seed_texts.items()]
-    original = store._insert
+    original = store.insert_rows
 
     def failing(connection, table, rows):
         if table == "article_duplicates":
             raise RuntimeError("disk full (simulated)")
         original(connection, table, rows)
 
-    monkeypatch.setattr(store, "_insert", failing)
+    monkeypatch.setattr(store, "insert_rows", failing)
     with pytest.raises(RuntimeError, match="simulated"):
         _ingest(con, docs)
     counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -128,3 +128,34 @@ def test_read_only_connection_cannot_write(tmp_path: Path):
     with pytest.raises(duckdb.Error):
         ro.execute("DELETE FROM articles")
     ro.close()
+
+
+def _web_doc(url: str, body: str, canonical: str | None, chrome: str = "") -> ExtractedDocument:
+    raw = RawDocument("web", url, (body + chrome).encode(), "text/html", NOW, url=url)
+    ext = Extraction(title="Border talks", paragraphs=body.split("\n\n"), canonical_url=canonical, url=url)
+    return ExtractedDocument(raw, ext, fingerprint(ext.text), extractor="test")
+
+
+def test_url_variants_of_one_article_become_one_article_with_every_url(con, seed_texts):
+    body = seed_texts["001_0acae4aa53c38f04.txt"]
+    canonical = "https://news.example.kz/2021/07/border-talks"
+    docs = [_web_doc(canonical + "?utm_source=rss", body, canonical, "<!-- ad 1 -->"),
+            _web_doc("https://m.news.example.kz/2021/07/border-talks", body, None, "<!-- ad 2 -->")]
+    _ingest(con, docs)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 1
+    urls = {r[0] for r in con.execute("SELECT uri FROM document_locations WHERE article_id IS NOT NULL").fetchall()}
+    assert urls == {d.doc.uri for d in docs}
+
+
+def test_new_bytes_with_the_same_content_add_no_version_but_changed_content_does(con, seed_texts):
+    body = seed_texts["001_0acae4aa53c38f04.txt"]
+    url = "https://news.example.kz/a"
+    _ingest(con, [_web_doc(url, body, url, "<!-- v1 -->")])
+    _ingest(con, [_web_doc(url, body, url, "<!-- v2: only the ads changed -->")], "run-2")
+    assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 1
+    _ingest(con, [_web_doc(url, body + "\n\nUpdated: talks resume on Friday.", url)], "run-3")
+    rows = con.execute("SELECT version, changes FROM article_versions ORDER BY version").fetchall()
+    assert rows[0] == (1, None)
+    assert rows[1][0] == 2 and rows[1][1].startswith("body ")
+    assert con.execute("SELECT current_version FROM articles").fetchone()[0] == 2

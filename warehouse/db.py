@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,15 @@ class MigrationError(RuntimeError):
     pass
 
 
+# Opening a file creates DuckDB's database instance when no connection of this process holds it yet, and
+# duckdb-python registers its Arrow scan function on that instance only after the instance is visible to other
+# threads. Two threads connecting at that moment let the second one see a half-made instance: its next
+# `register()` fails with "Table Function with name python_arrow_scan does not exist", or the open fails with
+# ResourceInUseException ("Unique file handle conflict"). Reproduced with 8 threads connecting at a barrier
+# (tests/test_warehouse_threads.py); serialising `duckdb.connect` within the process removes both.
+_CONNECT_LOCK = threading.Lock()
+
+
 def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, retrying with backoff while another process holds the write lock."""
     if not read_only:
@@ -34,25 +44,58 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
     delay = 0.25
     for attempt in range(1, attempts + 1):
         try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts:
+            with _CONNECT_LOCK:
+                return duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+            # another process holds the write lock (IOException "Could not set lock"); ResourceInUse is kept
+            # as a safety net for an instance of this process still being torn down by another thread
+            busy = isinstance(exc, duckdb.ResourceInUseException) or "lock" in str(exc).lower()
+            if not busy or attempt == attempts:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise AssertionError("unreachable")
 
 
+# Tasks of one flow run share a process and open their own connections from worker threads. DuckDB's
+# optimistic concurrency would make two such writers conflict (catalog or row write-write conflicts), so
+# writes and schema set-up are serialised within the process; each transaction is short.
+_WRITE_LOCK = threading.RLock()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All-or-nothing: a crash or error inside leaves no half-written rows."""
-    con.execute("BEGIN TRANSACTION")
+    with _WRITE_LOCK:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: object) -> Iterator[str]:
+    """Expose an Arrow table to SQL as `name` for the duration of the block.
+
+    If the block fails, the transaction may already be aborted and unregistering would raise its own error
+    ("transaction is aborted"), hiding the real one; so only a clean exit lets an unregister error through.
+    """
+    con.register(name, table)
+    failed = False
     try:
-        yield con
+        yield name
     except BaseException:
-        con.execute("ROLLBACK")
+        failed = True
         raise
-    con.execute("COMMIT")
+    finally:
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            if not failed:
+                raise
 
 
 def migration_files() -> list[tuple[int, str, Path]]:
@@ -101,12 +144,49 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         for path in model_files():
             con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS\n{path.read_text(encoding='utf-8')}")
+        # which model files the views were made from (metadata, not a migration: views are never data)
+        con.execute("CREATE TABLE IF NOT EXISTS schema_views (checksum VARCHAR NOT NULL)")
+        con.execute("DELETE FROM schema_views")
+        con.execute("INSERT INTO schema_views VALUES (?)", [views_checksum()])
+
+
+def _up_to_date(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every migration is applied and every view exists with the SQL of its model file.
+
+    Re-creating views on every open would be DDL racing with other threads' queries (tasks of one flow run
+    open their own connections concurrently); checking first makes the common open a read.
+    """
+    try:
+        applied = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:
+        return False
+    if applied != {version for version, _, _ in migration_files()}:
+        return False
+    try:
+        stored = con.execute("SELECT checksum FROM schema_views").fetchall()
+    except duckdb.CatalogException:
+        return False
+    return stored == [(views_checksum(),)]
+
+
+def views_checksum() -> str:
+    """One hash of every model file: the views are re-created when any of them changes."""
+    digest = hashlib.sha256()
+    for path in model_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """A writable connection with the schema up to date."""
     con = connect(path)
-    migrate(con)
+    try:
+        with _WRITE_LOCK:
+            if not _up_to_date(con):
+                migrate(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -1,4 +1,4 @@
--- one row per stored article (every copy, canonical or not), with dates, outlet, duplicate group and digest week
+-- one row per stored article (every copy, canonical or not), with dates, outlet, duplicate group, digest week and whether its page has gone
 SELECT
     s.article_id,
     s.title,
@@ -8,6 +8,7 @@ SELECT
     s.agency,
     s.language,
     s.source,
+    src.country AS source_country,     -- the outlet's country as configured in the sources file
     s.uri,
     s.url,
     s.word_count,
@@ -20,6 +21,10 @@ SELECT
     -- the week an article is counted in: by publication date, or, when undated, by the week first stored
     strftime(coalesce(s.published_at, s.first_seen_at), '%G-W%V') AS digest_week,
     CASE WHEN s.published_at IS NULL THEN 'first_stored' ELSE 'published' END AS week_basis,
+    x.gone_at,                 -- set when the page answered 404/410 after it was stored (the article is kept)
+    x.status AS gone_status,
     s.body
 FROM stg_articles AS s
 JOIN stg_duplicate_groups AS g USING (article_id)
+LEFT JOIN article_gone AS x USING (article_id)
+LEFT JOIN sources AS src ON src.name = s.source

@@ -1,0 +1,185 @@
+"""Extraction on every core: a process pool created once per process and reused by every batch.
+
+Why processes: extraction (trafilatura, lxml, our date and text rules, MinHash) is CPU-bound pure Python, so
+threads share one GIL and a 2-core machine extracts at the speed of one. Why one long-lived pool: starting
+workers costs ~1 s each (importing trafilatura), far more than a batch of a few hundred pages is worth
+paying again. Why "spawn": the flow process runs Prefect's threads and event loops; forking it could copy
+a lock held by another thread into the child. ("forkserver" was tried first: its server and workers
+outlived flow processes that ended without running atexit handlers, e.g. killed runs, and kept the parent's
+stdout pipe open, so a caller waiting for EOF hung.) Workers are the flow process's own children and each
+watches it: when the parent is gone, the worker exits.
+
+Workers get `RawDocument`s and send back only what they computed (extraction, fingerprint, error): the page
+bytes are not pickled back. A worker that dies (a segfault in a C parser, the OOM killer) does not fail the
+batch: the pool is rebuilt and the batch's pages are retried one by one, so only the page that kills a worker
+is reported as failed (`WorkerCrashed`), as with any other broken page.
+
+Inside a Dask worker (or any daemonic process, which may not have children) extraction runs in-process: the
+cluster is the parallelism there.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from newsdigest.models import ExtractedDocument, RawDocument
+
+RESET_CACHES_EVERY = 500  # documents per worker between trafilatura/htmldate cache resets (bounded memory)
+_Computed = tuple[object, object, str | None, str | None, str | None, str]
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+_done_in_worker = 0
+
+
+def default_workers() -> int:
+    """NEWSDIGEST_EXTRACT_WORKERS, else every core this process may use."""
+    value = os.environ.get("NEWSDIGEST_EXTRACT_WORKERS", "").strip()
+    if value:
+        return max(1, int(value))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def in_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:  # pragma: no cover - distributed is installed with prefect-dask
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _can_fork_workers() -> bool:
+    return not multiprocessing.current_process().daemon and not in_dask_worker()
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_workers
+    with _lock:
+        if _pool is None or _pool_workers != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            ctx = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                        initargs=(os.getpid(),))
+            _pool_workers = workers
+        return _pool
+
+
+def _discard_pool(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the workers (also registered at exit). The next extraction starts a new pool."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Import the extractor once, and exit as soon as the flow process that started this worker is gone."""
+    import newsdigest.extract  # noqa: F401
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)  # orphaned: nobody will send work or read results
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _extract_chunk(docs: list[RawDocument], max_bytes: int) -> list[_Computed]:
+    """Runs in a worker: extract, and return the results without the page bytes."""
+    global _done_in_worker
+    from newsdigest.extract import extract_document
+
+    out: list[_Computed] = []
+    for doc in docs:
+        item = extract_document(doc, max_bytes)
+        out.append((item.extraction, item.fingerprint, item.error_class, item.error, item.note, item.extractor))
+    _done_in_worker += len(docs)
+    if _done_in_worker >= RESET_CACHES_EVERY:
+        _reset_caches()
+        _done_in_worker = 0
+    return out
+
+
+def _reset_caches() -> None:
+    """trafilatura/htmldate/courlan keep LRU caches; clearing them now and then keeps workers' memory flat."""
+    try:
+        from trafilatura.meta import reset_caches
+    except ImportError:  # pragma: no cover - older trafilatura
+        return
+    reset_caches()
+
+
+def _attach(doc: RawDocument, computed: _Computed) -> ExtractedDocument:
+    extraction, fp, error_class, error, note, extractor = computed
+    return ExtractedDocument(doc, extraction, fp, error_class=error_class, error=error, note=note,  # type: ignore[arg-type]
+                             extractor=extractor)
+
+
+def _crashed(doc: RawDocument, exc: BaseException) -> ExtractedDocument:
+    from newsdigest.extract import EXTRACTOR
+
+    return ExtractedDocument(doc, error_class="WorkerCrashed", extractor=EXTRACTOR,
+                             error=f"WorkerCrashed: the extraction worker died on this page ({exc})")
+
+
+def extract_many(docs: list[RawDocument], max_bytes: int, workers: int | None = None,
+                 chunk_size: int | None = None) -> list[ExtractedDocument]:
+    """Extract `docs` on the shared pool (in order); in-process when one worker or inside Dask/daemons."""
+    from newsdigest.extract import extract_document
+
+    workers = workers or default_workers()
+    if not docs:
+        return []
+    if workers <= 1 or len(docs) == 1 or not _can_fork_workers():
+        return [extract_document(doc, max_bytes) for doc in docs]
+    size = chunk_size or max(1, min(25, -(-len(docs) // (workers * 2))))
+    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    pool = _get_pool(workers)
+    try:
+        futures: list[Future[list[_Computed]]] = [pool.submit(_extract_chunk, chunk, max_bytes) for chunk in chunks]
+        return [_attach(doc, computed) for chunk, future in zip(chunks, futures, strict=True)
+                for doc, computed in zip(chunk, future.result(), strict=True)]
+    except BrokenProcessPool:
+        _discard_pool(pool)
+        return _one_by_one(docs, max_bytes, workers)
+
+
+def _one_by_one(docs: list[RawDocument], max_bytes: int, workers: int) -> list[ExtractedDocument]:
+    """After a worker died: retry each page alone, so only the page that kills a worker fails."""
+    out: list[ExtractedDocument] = []
+    for doc in docs:
+        pool = _get_pool(workers)
+        try:
+            out.append(_attach(doc, pool.submit(_extract_chunk, [doc], max_bytes).result()[0]))
+        except BrokenProcessPool as exc:
+            _discard_pool(pool)
+            out.append(_crashed(doc, exc))
+    return out
+
