@@ -1,13 +1,20 @@
 """The ingest flow: every enabled source -> load or harvest -> select new -> extract -> dedupe+store, in batches.
 
 Web sources are harvested concurrently (one task each, a bounded thread pool; each is polite per host on its
-own), then every source's documents go through the same batched extract and store tasks as local files.
+own). A harvest hands its pages over in chunks of `batch_size` through a small bounded queue while it goes on
+fetching; the flow's thread takes each chunk through select-new and into the same batched extract and store
+stages as local files (`tasks.ingest.ExtractStore`). Pages held at any moment are therefore bounded by the
+queue, the harvest windows and the batches in flight, whatever the size of the sources, and fetching overlaps
+extraction.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +29,13 @@ from newsdigest.fetch.base import FetchFailure
 from newsdigest.settings import Settings
 from newsdigest.sources import load_http_overrides, load_sources
 from tasks.concurrency import publish_snapshot, writes_warehouse
-from tasks.ingest import extract_and_store, load_source, record_failures, select_new, utcnow
+from tasks.ingest import ExtractStore, SourceOutcome, load_source, record_failures, select_new, utcnow
 from tasks.runners import extract_task_runner
 from tasks.web import harvest_source, release_claims
 from warehouse import store
 from warehouse.db import open_warehouse
+
+HANDOVER_CHUNKS = 2  # harvested chunks waiting for the flow's thread; a full queue pauses the harvests
 
 
 def settings_for(sources_file: str | None, warehouse: str | None) -> Settings:
@@ -65,17 +74,35 @@ def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dic
     rows: list[dict] = []
     totals: Counter[str] = Counter()
     status = "failed"
+    handover = Handover(HANDOVER_CHUNKS)
     try:
-        harvests = _submit_harvests([s for s in sources if s.is_web], settings, run_id)
+        harvests = _submit_harvests([s for s in sources if s.is_web], settings, run_id, handover)
+        selected: dict[str, Counter[str]] = {s.name: Counter() for s in sources}
         with extract_task_runner() as extract_runner:  # threads over the process pool, or Dask (tasks/runners.py)
+            pipeline = ExtractStore(settings, run_id, extract_runner)
+            local_failures = {}
             for source in sources:
-                row = _ingest_source(source, settings, run_id, harvests.get(source.name), extract_runner)
-                rows.append(row)
-                totals.update({"documents_seen": row["fetched"], "documents_new": row.pop("_documents_new"),
-                               "articles_new": row["new_articles"], "versions_new": row["updated"],
-                               "unchanged": row["unchanged"], "failed": row["failed"]})
+                if not source.is_web:
+                    docs, local_failures[source.name] = load_source(source, settings)
+                    record_failures(local_failures[source.name], settings.warehouse, run_id)
+                    _select_and_add(pipeline, docs, source.name, settings, selected)
+            for name, docs in handover.chunks(harvests):
+                _select_and_add(pipeline, docs, name, settings, selected)
+            outcomes = pipeline.finish()
+        for source in sources:
+            if source.is_web:
+                failures, web_counts = _harvest_result(source, harvests[source.name], settings, run_id)
+            else:
+                failures, web_counts = local_failures[source.name], {}
+            row = _row(source, selected[source.name], failures, web_counts,
+                       outcomes.get(source.name, SourceOutcome()))
+            rows.append(row)
+            totals.update({"documents_seen": row["fetched"], "documents_new": row.pop("_documents_new"),
+                           "articles_new": row["new_articles"], "versions_new": row["updated"],
+                           "unchanged": row["unchanged"], "failed": row["failed"]})
         status = "completed"
     finally:
+        handover.close()  # after a failure, harvests blocked on a full hand-over stop instead of hanging the run
         release_claims(run_id)
         con = open_warehouse(settings.warehouse)
         try:
@@ -101,16 +128,81 @@ def _host(source) -> str:
     return urlsplit(source.url or (source.urls[0] if source.urls else "")).netloc.lower()
 
 
-def _submit_harvests(sources: list, settings: Settings, run_id: str) -> dict:
+def _submit_harvests(sources: list, settings: Settings, run_id: str, handover: Handover) -> dict:
     """One harvest task per web source, in parallel across hosts; sources on one host run one after another,
     so the per-host politeness limits hold for the outlet as a whole, not per source."""
     futures, last_on_host = {}, {}
     for source in sources:
         previous = last_on_host.get(_host(source))
         after = [allow_failure(previous)] if previous else None
-        future = harvest_source.submit(source, settings, run_id, wait_for=after)
+        future = harvest_source.submit(source, settings, run_id, handover.emitter(source.name), wait_for=after)
         futures[source.name] = last_on_host[_host(source)] = future
     return futures
+
+
+class HandoverClosed(RuntimeError):
+    """The flow stopped taking pages (it failed): the harvest stops instead of waiting forever."""
+
+
+class Handover:
+    """Bounded queue of (source name, documents) chunks from the harvest threads to the flow's thread.
+
+    A full queue blocks the harvests (backpressure: memory stays bounded). If the flow's thread fails it
+    closes the hand-over, and every blocked or later `put` raises, so no harvest thread waits forever.
+    """
+
+    def __init__(self, chunks: int) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=chunks)
+        self._closed = threading.Event()
+
+    def emitter(self, name: str):
+        """The `emit` callback of one source's harvest."""
+        def emit(docs: list) -> None:
+            while not self._closed.is_set():
+                try:
+                    self._queue.put((name, docs), timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+            raise HandoverClosed(f"source {name}: the ingest flow stopped taking pages")
+
+        return emit
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def chunks(self, harvests: dict) -> Iterator[tuple[str, list]]:
+        """Chunks as harvests deliver them, until every harvest has finished and the queue is empty."""
+        while True:
+            try:
+                yield self._queue.get(timeout=0.2)
+            except queue.Empty:
+                # a harvest puts its last chunk before it finishes: finished + empty means nothing more comes
+                if all(_done(f) for f in harvests.values()) and self._queue.empty():
+                    return
+
+
+def _done(future) -> bool:
+    wrapped = getattr(future, "wrapped_future", None)  # the thread pool's own future: no API round trip
+    return wrapped.done() if wrapped is not None else future.state.is_final()
+
+
+def _select_and_add(pipeline: ExtractStore, docs: list, source_name: str, settings: Settings,
+                    selected: dict[str, Counter[str]]) -> None:
+    fresh = select_new(docs, source_name, settings.warehouse)
+    selected[source_name].update(fetched=len(docs), unchanged=len(docs) - len(fresh))
+    pipeline.add(fresh, source_name)
+
+
+def _harvest_result(source, future, settings: Settings, run_id: str) -> tuple[list[FetchFailure], dict[str, int]]:
+    try:
+        _, failures, counts = future.result()
+    except Exception as exc:  # noqa: BLE001 - a broken source is reported; the other sources go on
+        get_run_logger().error("source %s: harvest failed: %s: %s", source.name, type(exc).__name__, exc)
+        failures, counts = [FetchFailure(source.name, source.url or source.name, type(exc).__name__,
+                                         f"harvest of {source.name} failed: {exc}")], {}
+    record_failures(failures, settings.warehouse, run_id)
+    return failures, counts
 
 
 def _reasons(failures: list[FetchFailure], errors: list[str]) -> str:
@@ -118,23 +210,12 @@ def _reasons(failures: list[FetchFailure], errors: list[str]) -> str:
     return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.most_common()) or ""
 
 
-def _ingest_source(source, settings: Settings, run_id: str, harvested=None, extract_runner=None) -> dict:
-    web: dict[str, int] = {}
-    if harvested is not None:
-        try:
-            docs, failures, web = harvested.result()
-        except Exception as exc:  # noqa: BLE001 - a broken source is reported; the other sources go on
-            get_run_logger().error("source %s: harvest failed: %s: %s", source.name, type(exc).__name__, exc)
-            docs, failures = [], [FetchFailure(source.name, source.url or source.name, type(exc).__name__,
-                                               f"harvest of {source.name} failed: {exc}")]
-    else:
-        docs, failures = load_source(source, settings)
-    record_failures(failures, settings.warehouse, run_id)
-    fresh = select_new(docs, source.name, settings.warehouse)
-    outcome = extract_and_store(fresh, source.name, settings, run_id, extract_runner)
-    counts, extract_errors = outcome.counts, outcome.extract_errors
-    unchanged = len(docs) - len(fresh) + web.get("not_modified", 0)
-    return {"source": source.name, "kind": source.kind, "listed": web.get("listed", len(docs) + len(failures)),
-            "fetched": len(docs), "new_articles": counts["articles_new"], "updated": counts["versions_new"],
+def _row(source, selected: Counter[str], failures: list[FetchFailure], web: dict[str, int],
+         outcome: SourceOutcome) -> dict:
+    counts = outcome.counts
+    fetched = selected["fetched"]
+    unchanged = selected["unchanged"] + web.get("not_modified", 0)
+    return {"source": source.name, "kind": source.kind, "listed": web.get("listed", fetched + len(failures)),
+            "fetched": fetched, "new_articles": counts["articles_new"], "updated": counts["versions_new"],
             "unchanged": unchanged, "failed": len(failures) + counts["errors"],
-            "reasons": _reasons(failures, extract_errors), "_documents_new": counts["documents_new"]}
+            "reasons": _reasons(failures, outcome.extract_errors), "_documents_new": counts["documents_new"]}

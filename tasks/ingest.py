@@ -1,7 +1,7 @@
 """Ingest tasks: one task per source to load, then one per batch of documents to extract and to store.
 
 Throughput (docs/performance.md): extraction is the only CPU-heavy stage, so `extract_batch` runs on every core
-(a process pool, or a Dask cluster through `tasks.runners`), and `extract_and_store` keeps a few batches
+(a process pool, or a Dask cluster through `tasks.runners`), and `ExtractStore` keeps a few batches
 extracting while the flow's thread dedupes and stores the previous one. The dedup index lives in this process
 between batches (reloading it from DuckDB for every batch made ingestion quadratic in the warehouse size).
 """
@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,52 +107,73 @@ def store_batch(extracted: list[ExtractedDocument], source_name: str, batch_no: 
 class SourceOutcome:
     """What the batches of one source added, and the error class of every page that failed extraction."""
 
-    counts: dict[str, int]
-    extract_errors: list[str]
+    counts: dict[str, int] = field(default_factory=lambda: {"documents_new": 0, "articles_new": 0,
+                                                             "versions_new": 0, "errors": 0})
+    extract_errors: list[str] = field(default_factory=list)
 
 
 def batches(docs: list[RawDocument], size: int) -> list[list[RawDocument]]:
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
+class ExtractStore:
+    """Documents in, stored articles out: batches go through `extract-batch` then `store-batch`; use it in a flow.
+
+    `add` may be called many times (a source's documents, or chunks of them as a harvest delivers them); each
+    batch is submitted to the entered `runner` (from `tasks.runners.extract_task_runner`) and at most
+    `batches_in_flight(runner)` batches are extracted ahead of the store, so memory does not grow with the
+    number of documents. Batches are stored in the order they were added, by the calling thread (the only
+    warehouse writer), so dedup decisions and stored rows are the same as running them one by one. Without a
+    runner each batch is extracted (on the process pool) and stored before `add` returns.
+    """
+
+    def __init__(self, settings: Settings, run_id: str, runner: TaskRunner | None = None) -> None:
+        from tasks.runners import batches_in_flight
+
+        self.settings, self.run_id, self.runner = settings, run_id, runner
+        self.window = batches_in_flight(runner) if runner is not None else 0
+        self.outcomes: dict[str, SourceOutcome] = {}
+        self._numbers: dict[str, int] = {}
+        self._pending: deque = deque()
+
+    def add(self, docs: list[RawDocument], source_name: str) -> None:
+        self.outcomes.setdefault(source_name, SourceOutcome())
+        for batch in batches(docs, self.settings.batch_size):
+            number = self._numbers[source_name] = self._numbers.get(source_name, 0) + 1
+            if self.runner is None:
+                self._store(source_name, number, extract_batch(batch, source_name, number,
+                                                               self.settings.max_document_bytes))
+                continue
+            self._pending.append((source_name, number, self.runner.submit(extract_batch, {
+                "docs": batch, "source_name": source_name, "batch_no": number,
+                "max_bytes": self.settings.max_document_bytes})))
+            while len(self._pending) > self.window:
+                self._store_oldest()
+
+    def finish(self) -> dict[str, SourceOutcome]:
+        """Store every batch still extracting; returns the outcome per source."""
+        while self._pending:
+            self._store_oldest()
+        return self.outcomes
+
+    def _store_oldest(self) -> None:
+        source_name, number, future = self._pending.popleft()
+        self._store(source_name, number, future.result())
+
+    def _store(self, source_name: str, number: int, extracted: list[ExtractedDocument]) -> None:
+        outcome = self.outcomes[source_name]
+        outcome.extract_errors += [e.error_class or "ExtractionError" for e in extracted if not e.ok]
+        counts = store_batch(extracted, source_name, number, self.settings.warehouse, self.run_id)
+        for key, value in counts.items():
+            outcome.counts[key] += value
+
+
 def extract_and_store(docs: list[RawDocument], source_name: str, settings: Settings, run_id: str,
                       runner: TaskRunner | None = None) -> SourceOutcome:
-    """Every batch through `extract-batch` then `store-batch`; call it from a flow.
-
-    With an entered `runner` (from `tasks.runners.extract_task_runner`), extraction of the next batches runs
-    on the runner while this thread dedupes and stores the current one, in batch order (dedup decisions and
-    stored rows are the same as sequentially). At most `batches_in_flight(runner)` batches are extracted ahead,
-    so memory does not grow with the number of batches. Without a runner, batches run one after the other in
-    this thread (extraction still uses every core through the process pool).
-    """
-    from tasks.runners import batches_in_flight
-
-    outcome = SourceOutcome({"documents_new": 0, "articles_new": 0, "versions_new": 0, "errors": 0}, [])
-    todo = deque(enumerate(batches(docs, settings.batch_size), 1))
-    window = batches_in_flight(runner) if runner is not None else 0
-    pending: deque = deque()
-
-    def submit_more() -> None:
-        while runner is not None and todo and len(pending) < window:
-            number, batch = todo.popleft()
-            pending.append((number, runner.submit(extract_batch, {
-                "docs": batch, "source_name": source_name, "batch_no": number,
-                "max_bytes": settings.max_document_bytes})))
-
-    submit_more()
-    while pending or todo:
-        if pending:
-            number, future = pending.popleft()
-            extracted = future.result()
-        else:
-            number, batch = todo.popleft()
-            extracted = extract_batch(batch, source_name, number, settings.max_document_bytes)
-        submit_more()
-        outcome.extract_errors += [e.error_class or "ExtractionError" for e in extracted if not e.ok]
-        for key, value in store_batch(extracted, source_name, number, settings.warehouse, run_id).items():
-            outcome.counts[key] += value
-        del extracted
-    return outcome
+    """One source's documents through `ExtractStore`, all stored on return."""
+    pipeline = ExtractStore(settings, run_id, runner)
+    pipeline.add(docs, source_name)
+    return pipeline.finish()[source_name]
 
 
 @task(name="record-failures", cache_policy=NO_CACHE)

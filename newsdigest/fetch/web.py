@@ -5,6 +5,11 @@ discovered on a home page), canonicalise and de-duplicate them, then fetch the p
 Warehouse state comes in as plain data (`CacheEntry` per URL, pending retries) and everything the warehouse
 should record goes out in a `WebHarvest` (documents, failures, one log row per HTTP attempt, validators,
 feed entries, gone pages), so this module never touches DuckDB and tests drive it against a loopback site.
+
+Pages are fetched through a sliding window of `window` listed URLs and, when the caller passes `emit`, handed
+over in listed order in chunks of up to `window` documents as soon as they arrive, instead of all at the end:
+memory then stays bounded by the window, not by the size of the source (10,000 pages of ~190 KB would be
+~2 GB held at once), and the caller extracts one chunk while the next is being fetched.
 """
 
 from __future__ import annotations
@@ -71,10 +76,11 @@ class WebHarvest:
     not_modified: int = 0  # conditional requests answered 304
     shared: int = 0  # listed pages another source fetches in this run
     listing_bodies: list[ListingBody] = field(default_factory=list)  # feeds/sitemaps/home pages answered 200
+    fetched: int = 0  # pages answered 200 with HTML (kept in `documents`, or handed to `emit`)
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"listed": len(self.listed), "fetched": len(self.documents), "not_modified": self.not_modified,
+        return {"listed": len(self.listed), "fetched": self.fetched, "not_modified": self.not_modified,
                 "failed": len(self.failures), "gone": len(self.gone), "shared": self.shared}
 
 
@@ -91,20 +97,29 @@ def settings_for_source(base: HttpSettings, source: Source) -> HttpSettings:
 
 
 Claim = Callable[[list[str]], set[str]]
+Emit = Callable[[list[RawDocument]], None]
+DEFAULT_WINDOW = 200
 
 
 def harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry],
-            pending: list[str] | None = None, now: datetime | None = None, claim: Claim | None = None) -> WebHarvest:
+            pending: list[str] | None = None, now: datetime | None = None, claim: Claim | None = None,
+            emit: Emit | None = None, window: int = DEFAULT_WINDOW) -> WebHarvest:
     """Synchronous entry point (runs its own event loop; call it from a worker thread or a Prefect task).
 
     `claim`, given the canonical page URLs this source lists, returns those it may fetch: when several sources
     list one article in a run (a feed and a sitemap of one outlet), only the first fetches it.
+    `emit`, when given, receives the fetched documents in listed order, in chunks of at most `window`, and
+    may block (a bounded queue): fetching pauses once `window` pages wait to be handed over. It runs in a
+    helper thread, so a blocked `emit` never stalls the event loop (no spurious timeouts of in-flight
+    requests). Without `emit`, documents are collected in the returned `WebHarvest.documents`.
     """
-    return asyncio.run(_harvest(source, settings_for_source(settings, source), cache, pending or [], now, claim))
+    return asyncio.run(_harvest(source, settings_for_source(settings, source), cache, pending or [], now, claim,
+                                emit, max(1, window)))
 
 
 async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry], pending: list[str],
-                   now: datetime | None, claim: Claim | None) -> WebHarvest:
+                   now: datetime | None, claim: Claim | None, emit: Emit | None = None,
+                   window: int = DEFAULT_WINDOW) -> WebHarvest:
     out = WebHarvest(source.name)
     async with HttpClient(settings) as client:
         lister = _Lister(source, client, cache, out, now or datetime.now(UTC).replace(tzinfo=None))
@@ -116,10 +131,38 @@ async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, Cach
         mine = claim([item.url for item in out.listed]) if claim else {item.url for item in out.listed}
         to_fetch = [item for item in out.listed if item.url in mine]
         out.shared = len(out.listed) - len(to_fetch)
-        requests = [_request(item.url, cache) for item in to_fetch]
-        for item, response in zip(to_fetch, await client.fetch_many(requests), strict=True):
-            _page(out, source, item, response)
+        await _fetch_pages(client, source, to_fetch, cache, out, emit, window)
     return out
+
+
+async def _fetch_pages(client: HttpClient, source: Source, items: list[Listed], cache: dict[str, CacheEntry],
+                       out: WebHarvest, emit: Emit | None, window: int) -> None:
+    """Fetch `items` with at most `window` of them started and not yet handed over; results in listed order.
+
+    The client's per-host limits decide how many requests really run at once; the window only bounds how many
+    pages (and their bytes) this harvest holds. With `emit`, each time the oldest pages are done they are
+    passed on (in a thread: `emit` may block while the consumer is busy) and fetching continues meanwhile.
+    """
+    loop = asyncio.get_running_loop()
+    tasks: dict[int, asyncio.Task[HttpResponse]] = {}
+    started = handed = 0
+    def start_more() -> None:
+        nonlocal started
+        while started < len(items) and started < handed + window:
+            tasks[started] = loop.create_task(client.fetch(_request(items[started].url, cache)))
+            started += 1
+
+    while handed < len(items):
+        start_more()
+        # the oldest page first: pages are handed over in listed order (stable batches and dedup decisions)
+        await asyncio.wait([tasks[handed]])
+        while handed < started and tasks[handed].done():
+            _page(out, source, items[handed], tasks.pop(handed).result())
+            handed += 1
+        start_more()  # keep fetching while the chunk below is handed over
+        while emit is not None and out.documents and (len(out.documents) >= window or handed == len(items)):
+            chunk, out.documents = out.documents[:window], out.documents[window:]
+            await loop.run_in_executor(None, emit, chunk)
 
 
 def _request(url: str, cache: dict[str, CacheEntry], accept: str | None = None) -> HttpRequest:
@@ -171,6 +214,7 @@ def _page(out: WebHarvest, source: Source, item: Listed, response: HttpResponse)
                       fetched_at=_now(), url=response.final_url or item.url, charset=response.charset,
                       hints=item.hints, http=HttpMeta(response.status or 200, response.final_url, response.headers))
     out.documents.append(doc)
+    out.fetched += 1
 
 
 def _now() -> datetime:
