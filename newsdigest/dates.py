@@ -16,9 +16,9 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
-import lxml.html
 from lxml import etree
 
+from newsdigest.html_extract import parse_html
 from newsdigest.models import NO_DATE, DateFinding
 from newsdigest.textdates import find_dates
 
@@ -247,32 +247,39 @@ def _from_htmldate(html: str, url: str | None, lines: list[str]) -> DateFinding 
     return None if labels and all(labels) else parsed[0]
 
 
-def find_publication_date(html: str, url: str | None = None) -> DateFinding:
-    """The page's publication date with its evidence, or NO_DATE. Never raises."""
+def find_publication_date(html: str, url: str | None = None, tree: etree._Element | None = None) -> DateFinding:
+    """The page's publication date with its evidence, or NO_DATE. Never raises. `tree` is the page already
+    parsed by `newsdigest.html_extract.parse_html` (read, never changed); without it the page is parsed here."""
     try:
-        return _find(html, url)
+        return _find(html, url, tree)
     except Exception:  # noqa: BLE001 - junk input must never break ingestion; no date is the honest answer
         return NO_DATE
 
 
-def _find(html: str, url: str | None) -> DateFinding:
+def _find(html: str, url: str | None, doc: etree._Element | None) -> DateFinding:
     from_url = date_from_url(url)
     if not isinstance(html, str) or "<" not in html:
         return from_url
-    html = html[:MAX_HTML_CHARS].replace("\x00", "")
-    try:  # lxml refuses str input that carries an XML encoding declaration, so drop the declaration
-        doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html))
-    except (ValueError, etree.ParserError):
+    doc = parse_html(html) if doc is None else doc
+    if doc is None:
         return from_url
+    doc = doc.getroottree().getroot()
     ld_published, ld_modified = _from_jsonld(doc)
     meta_published, meta_modified = _from_meta(doc)
     primary = [f for f in (ld_published, *meta_published, _from_time_element(doc)) if f]
-    lines, at = _visible_lines(doc)
-    anchors = [(from_url, from_url.value.date())] if from_url.value else _from_byline(lines, at)
+    lines: list[str] | None = None
+    if from_url.value:
+        anchors = [(from_url, from_url.value.date())]
+    else:
+        lines, at = _visible_lines(doc)
+        anchors = _from_byline(lines, at)
     if anchors:  # the same local day in machine-readable form keeps its time; otherwise the anchor stands
         candidates = primary + [f for f in (ld_modified, meta_modified) if f]
         days = {day for _, day in anchors}
         return next((finding for finding, day in candidates if day in days), anchors[0][0])
     if primary:
         return primary[0][0]
+    if lines is None:
+        lines = _visible_lines(doc)[0]
+    html = html[:MAX_HTML_CHARS].replace("\x00", "")
     return _from_htmldate(html, url, lines) or next((f[0] for f in (ld_modified, meta_modified) if f), NO_DATE)

@@ -15,7 +15,7 @@ from newsdigest.dates import date_from_url, find_publication_date
 from newsdigest.decode import decode_bytes
 from newsdigest.dedupe import fingerprint
 from newsdigest.fetch.folder import gunzip_capped, is_gzip
-from newsdigest.html_extract import extract_html
+from newsdigest.html_extract import extract_html, parse_html
 from newsdigest.models import (
     NO_DATE,
     DateFinding,
@@ -43,11 +43,12 @@ def looks_like_html(text: str) -> bool:
 def extract_text(text: str, media_type: str, url: str | None = None, hints: ListingHints | None = None) -> Extraction:
     """Extract one decoded document; the same call serves the pipeline and `newsdigest extract`."""
     if media_type == "text/html" or looks_like_html(text):
-        page = extract_html(text, url)
+        tree = parse_html(text)  # parsed once: metadata, body and date finder all read this tree
+        page = extract_html(text, url, tree=tree)
         result = Extraction(
             title=page.title,
             paragraphs=page.paragraphs,
-            published=find_publication_date(text, url),
+            published=find_publication_date(text, url, tree=tree),
             site=page.site,
             authors=page.authors,
             language=page.language,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsdigest.dates import date_from_url, find_publication_date
+from newsdigest.html_extract import parse_html
 
 DATES_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "dates"
 
@@ -110,3 +111,11 @@ def test_benchmark_scores():
     result = bench.score(bench.ours, bench.load_pages(DATES_BENCH))
     assert result["f1"] >= 0.95
     assert result["precision"] >= 0.97
+
+
+def test_a_tree_parsed_by_the_extractor_gives_the_same_date():
+    html = """<html><head><meta property="article:published_time" content="2021-07-05T10:00:00+02:00"></head>
+    <body><h1>Troops drill near the border</h1><p>Am 5. Juli 2021 um 10:00 Uhr</p><p>Text.</p></body></html>"""
+    for url in (None, "https://example.com/2021/07/05/drills.html"):
+        assert find_publication_date(html, url, tree=parse_html(html)) == find_publication_date(html, url)
+        assert find_publication_date(html, url).value == datetime(2021, 7, 5, 8, 0)

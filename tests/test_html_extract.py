@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import lxml.html
 import pytest
+from trafilatura.metadata import extract_author
 
-from newsdigest.html_extract import extract_html
+from newsdigest import html_extract
+from newsdigest.html_extract import extract_html, parse_html
 
 BODY = [
     "Russian and Tajik troops began joint exercises near the Afghan border on Monday, the defence ministry said.",
@@ -52,6 +55,50 @@ def test_tables_are_kept() -> None:
                                   "<html><body><nav><a href='/'>Home</a></nav></body></html>"])
 def test_junk_gives_an_empty_extraction_not_an_exception(junk: str) -> None:
     assert extract_html(junk, None).paragraphs == []
+
+
+def test_a_parsed_tree_gives_the_same_result_and_is_left_unchanged() -> None:
+    url = "https://example.com/world/2021/07/05/drills.html"
+    tree = parse_html(PAGE)
+    before = lxml.html.tostring(tree)
+    assert extract_html(PAGE, url, tree=tree) == extract_html(PAGE, url)
+    assert lxml.html.tostring(tree) == before  # trafilatura works on a copy; the date finder reads this tree next
+
+
+BYLINES = [
+    '<div class="byline">By <a rel="author" href="/a">Anna Ivanova</a></div>',
+    '<span class="author-name">Timur Saidov</span><time>5 July 2021</time>',
+    '<div id="comments"><span class="author">A commenter</span></div><p class="posted-by">Posted by Ali Khan</p>',
+    '<div class="post-author">Olga <span class="date">5.7.2021</span>Petrova</div>',
+    '<section class="sidebar"><div class="author">Not Him</div></section><h4 class="journalist-name">Jan Novak</h4>',
+    '<p>No byline on this page at all.</p>',
+]
+
+
+@pytest.mark.parametrize("byline", BYLINES)
+def test_byline_author_matches_trafilatura(byline: str) -> None:
+    """Our single-walk byline search returns what trafilatura's `extract_author` returns (it is its stand-in)."""
+    html = (f"<html><head><title>t</title></head><body><article><h1>Head</h1>{byline}<p>{BODY[0]}</p>"
+            "</article></body></html>")
+    tree = parse_html(html)
+    assert html_extract._byline_author(tree) == extract_author(tree)
+
+
+def test_short_fast_result_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+    real = html_extract._body
+
+    def spy(tree, url, fast):
+        calls.append(fast)
+        return real(tree, url, fast)
+
+    monkeypatch.setattr(html_extract, "_body", spy)
+    extract_html(PAGE, None)
+    assert calls == [True, False]  # a short page: fast mode, then the full cascade with the fallbacks
+    calls.clear()
+    long_page = PAGE.replace(BODY[0], " ".join(BODY * 4))
+    extract_html(long_page, None)
+    assert calls == [True]
 
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "extraction"

@@ -345,3 +345,41 @@ def test_redirect_to_blocked_address_is_refused():
         response = get(site, "/to-private")
         assert response.error_class == "BlockedAddress" and response.final_url == "http://10.0.0.1/admin"
         assert [a.status for a in response.attempts] == [302, None]
+
+
+# -- connection reuse -------------------------------------------------------------------------------------------
+
+def _count_connections(site: LoopbackSite) -> list[int]:
+    """Count the TCP connections the site accepts from now on (one handler thread per connection)."""
+    server = site._server
+    accepted = [0]
+    process = server.process_request
+
+    def counting(request, client_address):  # noqa: ANN001, ANN202 - socketserver's signature
+        accepted[0] += 1
+        return process(request, client_address)
+
+    server.process_request = counting
+    return accepted
+
+
+def test_bodiless_and_error_answers_keep_the_connection(loopback_site):
+    """304s, redirects, 404s and a retried 500 are read to their end, so one keep-alive connection serves all."""
+    accepted = _count_connections(loopback_site)
+    settings = replace(FAST, per_host_concurrency=1)
+    requests = [HttpRequest(loopback_site.url("/page"), etag=PAGE_ETAG) for _ in range(3)] + [
+        HttpRequest(loopback_site.url(p)) for p in ("/redirect/chain/2", "/404", "/500-then-ok")]
+    responses = fetch_all(requests, settings)
+    assert [r.not_modified for r in responses[:3]] == [True] * 3
+    assert responses[3].ok and responses[5].ok and [a.status for a in responses[5].attempts] == [500, 200]
+    assert responses[4].error_class == "HttpStatus" and responses[4].attempts[0].bytes == len(b"not here")
+    assert len(loopback_site.requests) == 10  # robots.txt, 3 x 304, 3 for the chain, 404, 500, 200
+    assert accepted[0] == 1
+
+
+def test_large_error_body_is_not_drained():
+    body = b"x" * (200 * 1024)
+    with LoopbackSite({"/huge-404": Route(body, status=404)}) as site:
+        response = get(site, "/huge-404")
+        assert response.error_class == "HttpStatus" and response.status == 404 and response.content is None
+        assert response.attempts[0].bytes == 0  # declared too large to be worth reading: connection closed
