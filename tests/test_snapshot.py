@@ -104,6 +104,42 @@ def test_read_only_on_the_live_file_waits_for_the_writer(tmp_path: Path):
     publish_snapshot(live)  # the snapshot publisher uses the same wait-and-retry
 
 
+def test_snapshot_is_published_while_an_analyst_reads_the_live_file(tmp_path: Path):
+    """The fast path (checkpoint + byte copy) needs the file to itself; with a reader holding it, the snapshot
+    is made through DuckDB's COPY FROM DATABASE instead, and holds the same rows."""
+    live = tmp_path / "warehouse.duckdb"
+    _small_warehouse(live, 3)
+    reader, before = _hold(live, "ro", "SELECT count(*) FROM pipeline_runs")
+    try:
+        target = publish_snapshot(live)
+    finally:
+        assert _release(reader) == before == 3
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM mart_runs").fetchone()[0] == 3
+    finally:
+        con.close()
+
+
+def test_snapshot_copy_equals_the_live_data_after_uncheckpointed_writes(tmp_path: Path):
+    """Rows committed but still in the write-ahead log (a connection open in this process) are in the copy."""
+    live = tmp_path / "warehouse.duckdb"
+    _small_warehouse(live, 1)
+    con = open_warehouse(live)
+    try:
+        con.execute("SET wal_autocheckpoint = '1GB'")
+        con.execute("INSERT INTO pipeline_runs (run_id, flow_name, started_at, status) VALUES ('late', 'test', now(),"
+                    " 'completed')")
+        target = publish_snapshot(live)  # the live connection stays open meanwhile
+    finally:
+        con.close()
+    snap = duckdb.connect(str(target), read_only=True)
+    try:
+        assert snap.execute("SELECT count(*) FROM pipeline_runs WHERE run_id = 'late'").fetchone()[0] == 1
+    finally:
+        snap.close()
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_writer_run_succeeds_while_an_analyst_reads_the_snapshot(tmp_path: Path):
     from flows.ingest import ingest

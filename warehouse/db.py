@@ -61,6 +61,7 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
 # optimistic concurrency would make two such writers conflict (catalog or row write-write conflicts), so
 # writes and schema set-up are serialised within the process; each transaction is short.
 _WRITE_LOCK = threading.RLock()
+WRITE_LOCK = _WRITE_LOCK  # for warehouse.snapshot: a checkpointed file copy must not race a commit
 
 
 @contextmanager

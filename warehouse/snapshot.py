@@ -9,8 +9,16 @@ writing:
     duckdb -readonly var/warehouse-snapshot.duckdb
     .venv/bin/newsdigest query --warehouse var/warehouse-snapshot.duckdb "SELECT ..."
 
-The copy is made by DuckDB itself (`COPY FROM DATABASE`, tables and views, consistent even if a write-ahead
-log is pending) into a temporary file, which then replaces the previous snapshot with an atomic rename. An
+The copy is a byte copy of the live file made right after a `CHECKPOINT` (so the file holds every committed
+row and the write-ahead log is empty), while this process's write lock is held, so no write of ours can
+interleave; the flows call it while holding the warehouse-writer slot, so no other pipeline process writes
+either. It costs what copying the file costs (0.09 s for a 2,000-article, 180 MiB warehouse, against 1.42 s
+for DuckDB's `COPY FROM DATABASE`, which re-encodes every table; measured once each on this 2-core machine).
+When the checkpoint cannot complete (another transaction of this process is open) or leaves a log behind,
+`COPY FROM DATABASE` makes the copy instead, consistent through DuckDB's own snapshot isolation. Either
+copy is written to a temporary file, opened once read-only as a check, and then replaces the previous snapshot
+with an atomic rename. The byte copy keeps the live file's free blocks, so the snapshot can be larger than
+the data it holds. An
 analyst who has the old snapshot open keeps reading the old file undisturbed (POSIX rename semantics); the next
 connection sees the new one. Nothing here knows Prefect; the flows call `publish_snapshot` while they hold the
 warehouse-writer concurrency slot, so no pipeline write can interleave with the copy.
@@ -19,10 +27,13 @@ warehouse-writer concurrency slot, so no pipeline write can interleave with the 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import duckdb
+
+from warehouse.db import WRITE_LOCK, connect
 
 SNAPSHOT_SUFFIX = "-snapshot"
 
@@ -39,33 +50,73 @@ def _quote(path: Path) -> str:
 def publish_snapshot(warehouse: Path, target: Path | None = None, attempts: int = 8) -> Path:
     """Copy `warehouse` to `target` (default `snapshot_path(warehouse)`) atomically; return the target.
 
-    Retries with backoff while another process holds the live file's write lock, like `warehouse.db.connect`.
+    Waits with backoff while another process holds the live file's lock, like `warehouse.db.connect`.
     """
     target = target or snapshot_path(warehouse)
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: nothing to snapshot")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    try:
+        if not _copy_checkpointed(warehouse, tmp):
+            _copy_database(warehouse, tmp, attempts)
+        _check(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    tmp.replace(target)
+    return target
+
+
+def _copy_checkpointed(warehouse: Path, tmp: Path) -> bool:
+    """Checkpoint, then copy the file's bytes; False (nothing copied) when the file is open in another process
+    or the checkpoint left work pending."""
+    with WRITE_LOCK:  # no transaction of this process commits (and so checkpoints) during the copy
+        try:
+            con = connect(warehouse, attempts=1)
+        except (duckdb.IOException, duckdb.ResourceInUseException):
+            return False  # another process has the file open (an analyst, read-only): copy through DuckDB
+        try:
+            try:
+                con.execute("CHECKPOINT")
+            except duckdb.Error:
+                return False  # e.g. another transaction of this process is open
+            wal = Path(f"{warehouse}.wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                return False
+            shutil.copyfile(warehouse, tmp)
+        finally:
+            con.close()
+    return True
+
+
+def _copy_database(warehouse: Path, tmp: Path, attempts: int) -> None:
+    """DuckDB's own copy (tables and views; consistent even with a log pending), retried while locked."""
     delay = 0.25
     for attempt in range(1, attempts + 1):
+        tmp.unlink(missing_ok=True)
         con = duckdb.connect()  # in-memory: attaches the live file read-only and the new copy read-write
         try:
             con.execute(f"ATTACH {_quote(warehouse)} AS live (READ_ONLY)")
             con.execute(f"ATTACH {_quote(tmp)} AS snap")
             con.execute("COPY FROM DATABASE live TO snap")
             con.execute("DETACH snap")
-            break
+            return
         except duckdb.IOException as exc:
-            tmp.unlink(missing_ok=True)
             if "lock" not in str(exc).lower() or attempt == attempts:
                 raise
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         finally:
             con.close()
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
-    Path(f"{tmp}.wal").unlink(missing_ok=True)
-    tmp.replace(target)
-    return target
+
+
+def _check(copy: Path) -> None:
+    """The copy opens as a DuckDB database with our schema, or the publish fails before replacing anything."""
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        con.execute("SELECT count(*) FROM schema_migrations").fetchone()
+    finally:
+        con.close()
