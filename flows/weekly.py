@@ -1,7 +1,8 @@
 """The weekly flow: ingest every source, score new articles, then build and publish the week's digest.
 
 Outputs: Markdown, HTML and JSON files under the output directory, the `weekly-digest` markdown artifact, a
-link artifact to the files, and the digest tables in the warehouse (regenerating a week replaces them).
+link artifact to the files, and the digest tables in the warehouse (regenerating a week replaces them; a week
+whose inputs are unchanged keeps its stored digest, which is published again).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def _run_name() -> str:
 @flow(name="weekly", flow_run_name=_run_name)
 @writes_warehouse  # held for ingest, scoring and digest: the digest reflects exactly this ingest
 def weekly(week: str | None = None, sources_file: str | None = None, warehouse: str | None = None,
-           output_dir: str | None = None, threshold: float | None = None, skip_ingest: bool = False) -> dict:
-    """Ingest, then the digest for `week`: 'current' (default), 'last' (last complete week) or '2021-W27'."""
+           output_dir: str | None = None, threshold: float | None = None, skip_ingest: bool = False,
+           rebuild_digest: bool = False) -> dict:
+    """Ingest, then the digest for `week`: 'current' (default), 'last' (last complete week) or '2021-W27'.
+
+    The digest is rebuilt only when its inputs changed since the stored one was built (else that one is reused
+    and published again); `rebuild_digest` rebuilds it in any case."""
     from prefect.runtime import flow_run
 
     settings = settings_for(sources_file, warehouse)
@@ -46,7 +51,8 @@ def weekly(week: str | None = None, sources_file: str | None = None, warehouse: 
     cutoff = threshold if threshold is not None else float(env_threshold) if env_threshold else DEFAULT_THRESHOLD
     score_articles(settings.warehouse, cutoff)
     web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
-    files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None)
+    files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None,
+                         rebuild_digest)
     publish_snapshot(settings.warehouse)  # the analysts' read-only copy, now with this week's digest tables
     return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
             "html": str(files.html), "json": str(files.json), "ingest": summary}

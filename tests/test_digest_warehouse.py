@@ -1,6 +1,7 @@
-"""The digest against a real DuckDB file: the week rule in SQL, late arrivals, and regeneration that replaces a
-week's rows in one transaction (never duplicates them, never half-writes them). No Prefect server: the plain
-functions behind the tasks (`tasks/digest.py`) run on a warehouse filled with the store stage's own functions.
+"""The digest against a real DuckDB file: the week rule in SQL, late arrivals, regeneration that replaces a
+week's rows in one transaction (never duplicates them, never half-writes them), and re-runs that reuse a week's
+stored digest exactly when nothing it was built from changed. No Prefect server: the plain functions behind the
+tasks (`tasks/digest.py`) run on a warehouse filled with the store stage's own functions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 
 import newsdigest.digest as digest_mod
+import tasks.digest as digest_tasks
 import warehouse.digest as sql
 from newsdigest.dedupe import fingerprint
 from newsdigest.models import DateFinding, ExtractedDocument, Extraction, RawDocument
@@ -126,8 +128,9 @@ def test_regenerating_a_week_replaces_its_rows(con):
     other_week = _tables(con)
     first = generate_digest(con, "2021-W42", 0.5, [], MONDAY_W43, run_id="run-1")
     once = _tables(con)
-    second = generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 26), run_id="run-2")
+    second = generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 26), run_id="run-2", force=True)
     twice = _tables(con)
+    assert not second.reused
     for table in ("stories", "story_articles", "digest_items"):
         assert twice[table] == once[table], table
     assert con.execute("SELECT week, run_id FROM digests ORDER BY week").fetchall() == [
@@ -167,7 +170,7 @@ def test_a_failed_write_leaves_the_previous_generation(con, monkeypatch):
 
     monkeypatch.setattr(sql, "digest_rows", broken)
     with pytest.raises(duckdb.ConstraintException):
-        generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27))
+        generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27), force=True)
     assert _tables(con) == before
 
 
@@ -177,8 +180,115 @@ def test_a_doctored_citation_writes_nothing(con, monkeypatch):
     monkeypatch.setattr(digest_mod, "summarize", lambda docs, words, language: [
         SummarySentence(docs[0].doc_id, "Russia deployed 50,000 troops to Tajikistan on Monday.", 0)])
     with pytest.raises(CitationError):
-        generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27))
+        generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27), force=True)
     assert _tables(con) == before
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("the week was rebuilt or its tables rewritten")
+
+
+def test_an_unchanged_week_is_reused_without_rebuilding_or_writing(con, monkeypatch):
+    first = generate_digest(con, "2021-W42", 0.5, [], MONDAY_W43, run_id="run-1")
+    stored = _tables(con)
+    for module, name in ((digest_tasks, "build_digest"), (sql, "week_articles"), (sql, "write_digest")):
+        monkeypatch.setattr(module, name, _refuse)
+    again = generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27), run_id="run-2")
+    assert not first.reused and again.reused and again.digest is None
+    assert (again.markdown, again.html, again.json) == (first.markdown, first.html, first.json)
+    assert (again.generated_at, again.run_id) == (MONDAY_W43, "run-1"), "the stored generation, as it was built"
+    assert (again.stories, again.articles, again.left_out, again.late_arrivals) == (
+        len(first.digest.stories), len(first.digest.counted), first.digest.left_out, len(first.digest.late))
+    assert (again.articles, again.left_out, again.late_arrivals) == (3, 1, 2)
+    assert _tables(con) == stored
+    assert con.execute("SELECT generated_at, run_id, inputs_sha256 FROM digests WHERE week = '2021-W42'"
+                       ).fetchall() == [(MONDAY_W43, "run-1", first.inputs_sha256)]
+    assert json.loads(again.json)["generated_at"] == MONDAY_W43.isoformat()
+
+
+def test_force_rebuilds_an_unchanged_week(con):
+    first = generate_digest(con, "2021-W42", 0.5, [], MONDAY_W43, run_id="run-1")
+    forced = generate_digest(con, "2021-W42", 0.5, [], datetime(2021, 10, 27), run_id="run-2", force=True)
+    assert not forced.reused and forced.inputs_sha256 == first.inputs_sha256
+    assert con.execute("SELECT generated_at, run_id FROM digests WHERE week = '2021-W42'").fetchall() == [
+        (datetime(2021, 10, 27), "run-2")]
+
+
+LATER = datetime(2021, 10, 23, 12)
+
+
+def _new_version(con) -> None:  # the page of a-published.txt changed: a new article version, scored
+    _ingest(con, [_doc("a-published.txt", "en_pos_kazakh_unrest.txt", datetime(2021, 10, 19, 10), LATER)], LATER)
+    score_pending(con, 0.5, LATER)
+
+
+def _fetch_error(con, logged_at: datetime) -> None:
+    store.record_errors(con, [{"run_id": "run-x", "source": "feed", "uri": "https://example.org/a", "stage": "fetch",
+                               "error_class": "Timeout", "message": "timed out", "sha256": None,
+                               "logged_at": logged_at}])
+
+
+def _article_of(con, uri: str) -> tuple[str, int]:
+    return con.execute("SELECT article_id, version FROM mart_articles WHERE uri = ?", [uri]).fetchall()[0]
+
+
+def _rescore(con) -> None:  # e.g. a re-scored version: same article, a different score
+    con.execute("UPDATE article_relevance SET score = score - 0.01 WHERE article_id = ? AND version = ?",
+                _article_of(con, "b-undated.txt"))
+
+
+def _drop_entity(con) -> None:
+    article_id, version = _article_of(con, "a-published.txt")
+    con.execute("DELETE FROM article_entities WHERE article_id = ? AND version = ? AND entity_key ="
+                " (SELECT min(entity_key) FROM article_entities WHERE article_id = ? AND version = ?)",
+                [article_id, version, article_id, version])
+
+
+CHANGES = {  # name -> (change to the warehouse, threshold of the re-run, rebuilt?)
+    "new relevant article in the week": (lambda con: _store(con, ["e-sunday-night.txt"]), 0.5, True),
+    "new version of an article": (_new_version, 0.5, True),
+    "changed threshold": (lambda con: None, 0.6, True),
+    "changed relevance score": (_rescore, 0.5, True),
+    "changed entities": (_drop_entity, 0.5, True),
+    "fetch error logged in the week": (lambda con: _fetch_error(con, datetime(2021, 10, 20, 4)), 0.5, True),
+    "an earlier week's digest generated": (
+        lambda con: generate_digest(con, "2020-W53", 0.5, [], MONDAY_W43), 0.5, True),
+    "digest version bumped": (lambda con: None, 0.5, True),  # DIGEST_VERSION patched below
+    "nothing": (lambda con: None, 0.5, False),
+    "article of another week": (lambda con: _store(con, ["d-undated-next.txt"]), 0.5, False),
+    "fetch error logged in another week": (lambda con: _fetch_error(con, datetime(2021, 10, 26)), 0.5, False),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_any_change_to_the_inputs_rebuilds_the_week(tmp_path: Path, monkeypatch, change: str):
+    con = db.open_warehouse(tmp_path / "w.duckdb")
+    try:
+        _store(con, [u for u in ARTICLES if u not in ("d-undated-next.txt", "e-sunday-night.txt")])
+        first = generate_digest(con, "2021-W42", 0.5, [], MONDAY_W43, run_id="run-1")
+        apply, threshold, rebuilt = CHANGES[change]
+        apply(con)
+        if change == "digest version bumped":
+            monkeypatch.setattr(digest_tasks, "DIGEST_VERSION", digest_tasks.DIGEST_VERSION + 1)
+        second = generate_digest(con, "2021-W42", threshold, [], datetime(2021, 10, 27), run_id="run-2")
+        assert second.reused is not rebuilt
+        assert (second.inputs_sha256 != first.inputs_sha256) is rebuilt
+        stored = con.execute("SELECT run_id, inputs_sha256 FROM digests WHERE week = '2021-W42'").fetchall()
+        assert stored == [("run-2" if rebuilt else "run-1", second.inputs_sha256)]
+        third = generate_digest(con, "2021-W42", threshold, [], datetime(2021, 10, 28), run_id="run-3")
+        assert third.reused and third.run_id == stored[0][0], "the rebuilt digest is reused by the next run"
+    finally:
+        con.close()
+
+
+def test_code_fingerprint_covers_the_digest_code():
+    modules = set(digest_tasks.code_files())
+    assert {"newsdigest.digest", "newsdigest.digest_render", "newsdigest.stories", "newsdigest.textvec",
+            "newsdigest.summarize", "newsdigest.summary_select", "newsdigest.quotes", "newsdigest.markdown_safe",
+            "warehouse.digest", "tasks.digest"} <= modules
+    assert not {"tasks.ingest", "newsdigest.extract"} & modules, "only what builds a digest"
+    assert digest_tasks._imported_names("import a.b as c, d\nfrom e.f import (g,  # note\n    h as i)\n") == [
+        "a.b", "d", "e.f", "e.f.g", "e.f.h"]
 
 
 def test_silent_web_source_is_disclosed(tmp_path: Path):

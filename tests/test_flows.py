@@ -24,6 +24,14 @@ def _snapshot(path: Path) -> dict:
         con.close()
 
 
+def _digest_artifacts() -> int:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        return len(client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["weekly-digest"]))))
+
+
 def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     from flows.weekly import weekly
 
@@ -32,10 +40,14 @@ def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     first = weekly(**kwargs)
     assert first["ingest"]["totals"]["articles_new"] == 5
     snapshot = _snapshot(tmp_path / "w.duckdb")
+    first_json = Path(first["json"]).read_text(encoding="utf-8")
+    artifacts = _digest_artifacts()
     second = weekly(**kwargs)
     assert second["ingest"]["totals"]["articles_new"] == 0
     assert second["ingest"]["sources"][0]["unchanged"] == 5
     assert _snapshot(tmp_path / "w.duckdb") == snapshot
+    assert Path(second["json"]).read_text(encoding="utf-8") == first_json, "unchanged inputs: the digest is reused"
+    assert _digest_artifacts() == artifacts + 1, "the digest artifact is published by every run"
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     rows = con.execute("SELECT uri, title, date_source, is_canonical FROM mart_articles ORDER BY uri").fetchall()

@@ -2,7 +2,8 @@
 
 Reads return plain tuples/dicts, or the digest's own dataclasses (`week_articles`); `write_digest` replaces a
 week's digest rows in one transaction, so regenerating a week never duplicates it and a crash leaves the
-previous generation in place.
+previous generation in place. `week_input_hashes` and `earlier_stories_hash` hash, inside DuckDB, exactly the
+rows `week_articles` and `earlier_stories` read (same SQL), so an unchanged week is recognised without loading it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _DIGEST_TABLES = {  # explicit types, so an all-empty or all-NULL column still l
                                ("speaker", _S), ("article_id", _S), ("article_version", _I), ("url", _S)]),
     "digests": pa.schema([("week", _S), ("generated_at", _TS), ("run_id", _S), ("articles", _I), ("outlets", _I),
                           ("stories", _I), ("left_out", _I), ("undated", _I), ("late_arrivals", _I),
-                          ("threshold", _F), ("markdown", _S), ("html", _S), ("json", _S)]),
+                          ("threshold", _F), ("markdown", _S), ("html", _S), ("json", _S), ("inputs_sha256", _S)]),
 }
 
 
@@ -80,7 +81,7 @@ def write_scores(con: duckdb.DuckDBPyConnection, relevance: list[dict], entities
                                                   ("article_entities", _ENTITIES, entities)) if rows])
 
 
-_WEEK_ARTICLES = """
+_WEEK_ROWS = """
 SELECT m.article_id, m.version, m.title, m.body, m.published_at, m.site, m.agency, m.url, m.source, m.uri,
        m.first_seen_at, m.digest_week <> $week AS late, r.score, r.reasons, m.copies,
        (SELECT list({'site': c.site, 'url': c.url, 'agency': c.agency} ORDER BY c.article_id)
@@ -91,7 +92,19 @@ JOIN article_relevance AS r ON r.article_id = m.article_id AND r.version = m.ver
 WHERE m.is_canonical
   AND (m.digest_week = $week
        OR (m.week_basis = 'published' AND m.digest_week < $week AND strftime(m.first_seen_at, '%G-W%V') = $week))
-ORDER BY m.published_at NULLS LAST, m.first_seen_at, m.article_id
+"""
+_WEEK_ARTICLES = _WEEK_ROWS + "ORDER BY m.published_at NULLS LAST, m.first_seen_at, m.article_id\n"
+
+# Order-independent content hashes (count and sum of DuckDB's 64-bit hash() of each whole row) of the rows
+# week_articles reads: every column of _WEEK_ROWS, and every column of those versions' article_entities rows.
+# Rows are unique (one per canonical article; entity rows by primary key) and each carries its own key, so the
+# count and sum change whenever a row is added, removed or changed (but for a ~2^-64 chance of a changed row
+# keeping its hash). 40-55 ms at 2,000 articles, against ~250 ms to load them into Python (docs/digest.md).
+_WEEK_HASHES = f"""
+WITH w AS MATERIALIZED ({_WEEK_ROWS}),
+e AS (SELECT e.* FROM article_entities AS e SEMI JOIN w ON e.article_id = w.article_id AND e.version = w.version)
+SELECT (SELECT count(*) FROM w), (SELECT coalesce(sum(hash(w)), 0) FROM w),
+       (SELECT count(*) FROM e), (SELECT coalesce(sum(hash(e)), 0) FROM e)
 """
 
 
@@ -113,6 +126,15 @@ def week_articles(con: duckdb.DuckDBPyConnection, week: str, threshold: float) -
                                bool(late), Relevance(score, score >= threshold, tuple(reasons)), mentions, copies,
                                tuple(sorted(o for o in copy_outlets if o)), uri))
     return out
+
+
+def week_input_hashes(con: duckdb.DuckDBPyConnection, week: str) -> tuple[int, int, int, int]:
+    """(articles, their rows' hash, entity rows, their hash) of what `week_articles(con, week, …)` reads.
+
+    The hashes depend on DuckDB's hash(), deterministic for a given DuckDB version (after an upgrade that
+    changes it, a week is rebuilt once)."""
+    articles, articles_hash, entities, entities_hash = con.execute(_WEEK_HASHES, {"week": week}).fetchall()[0]
+    return articles, int(articles_hash), entities, int(entities_hash)
 
 
 def entities_for(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, int]]) -> dict[tuple[str, int], list[tuple]]:
@@ -153,14 +175,26 @@ def previous_mentions(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, in
     return dict(rows)
 
 
+_EARLIER_STORIES = """
+WITH recent AS (SELECT DISTINCT week FROM stories WHERE week < $week ORDER BY week DESC LIMIT $weeks_back)
+SELECT sa.week, sa.story_id, sa.position, s.article_id, s.title, s.body, s.published_at
+FROM story_articles AS sa JOIN recent USING (week) JOIN stg_articles AS s USING (article_id)
+"""
+
+
 def earlier_stories(con: duckdb.DuckDBPyConnection, week: str, weeks_back: int = 4) -> list[tuple]:
     """(week, story_id, article_id, title, body, published_at) of stories in the few digests before `week`."""
     return con.execute(
-        "WITH recent AS (SELECT DISTINCT week FROM stories WHERE week < ? ORDER BY week DESC LIMIT ?)"
-        " SELECT sa.week, sa.story_id, s.article_id, s.title, s.body, s.published_at"
-        " FROM story_articles AS sa JOIN recent USING (week) JOIN stg_articles AS s USING (article_id)"
-        " ORDER BY sa.week, sa.story_id, sa.position", [week, weeks_back]
+        f"SELECT week, story_id, article_id, title, body, published_at FROM ({_EARLIER_STORIES}) AS r"
+        " ORDER BY week, story_id, position", {"week": week, "weeks_back": weeks_back}
     ).fetchall()
+
+
+def earlier_stories_hash(con: duckdb.DuckDBPyConnection, week: str, weeks_back: int = 4) -> tuple[int, int]:
+    """(rows, order-independent hash of the rows, positions included) of what `earlier_stories` reads."""
+    rows, rows_hash = con.execute(f"SELECT count(*), coalesce(sum(hash(r)), 0) FROM ({_EARLIER_STORIES}) AS r",
+                                  {"week": week, "weeks_back": weeks_back}).fetchall()[0]
+    return rows, int(rows_hash)
 
 
 def source_problems(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
@@ -183,8 +217,20 @@ def silent_sources(con: duckdb.DuckDBPyConnection, names: list[str], start: date
     return [r[0] for r in rows]
 
 
-def digest_rows(digest: Digest, markdown: str, html: str, json_text: str) -> tuple[dict, list, list, list]:
-    """The digest as rows of digests, stories, story_articles and digest_items (schema: 0003_digest.sql)."""
+def stored_digest(con: duckdb.DuckDBPyConnection, week: str) -> dict | None:
+    """The stored digest row of `week` (figures, outputs, inputs fingerprint), or None when there is none."""
+    cur = con.execute(
+        "SELECT week, generated_at, run_id, articles, outlets, stories, left_out, undated, late_arrivals,"
+        " threshold, markdown, html, json, inputs_sha256 FROM digests WHERE week = ?", [week])
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return dict(zip(names, row, strict=True)) if row else None
+
+
+def digest_rows(digest: Digest, markdown: str, html: str, json_text: str, inputs_sha256: str | None = None
+                ) -> tuple[dict, list, list, list]:
+    """The digest as rows of digests, stories, story_articles and digest_items (schema: 0003_digest.sql,
+    0005_digest_inputs.sql)."""
     week = digest.week
     stories, members, items = [], [], []
     for s in digest.stories:
@@ -206,13 +252,16 @@ def digest_rows(digest: Digest, markdown: str, html: str, json_text: str) -> tup
     row = {"week": week, "generated_at": digest.generated_at, "run_id": digest.run_id,
            "articles": len(digest.counted), "outlets": len(digest.outlets), "stories": len(digest.stories),
            "left_out": digest.left_out, "undated": digest.undated, "late_arrivals": len(digest.late),
-           "threshold": digest.threshold, "markdown": markdown, "html": html, "json": json_text}
+           "threshold": digest.threshold, "markdown": markdown, "html": html, "json": json_text,
+           "inputs_sha256": inputs_sha256}
     return row, stories, members, items
 
 
-def write_digest(con: duckdb.DuckDBPyConnection, digest: Digest, markdown: str, html: str, json_text: str) -> None:
-    """Replace the week's digest (stories, members, cited lines, the digest row) in one transaction."""
-    digest_row, stories, story_articles, items = digest_rows(digest, markdown, html, json_text)
+def write_digest(con: duckdb.DuckDBPyConnection, digest: Digest, markdown: str, html: str, json_text: str,
+                 inputs_sha256: str | None = None) -> None:
+    """Replace the week's digest (stories, members, cited lines, the digest row) in one transaction; the row
+    records `inputs_sha256`, the fingerprint of what the digest was built from."""
+    digest_row, stories, story_articles, items = digest_rows(digest, markdown, html, json_text, inputs_sha256)
     tables = [(table, pa.Table.from_pylist(rows, schema=_DIGEST_TABLES[table]))
               for table, rows in (("stories", stories), ("story_articles", story_articles), ("digest_items", items),
                                   ("digests", [digest_row]))]
