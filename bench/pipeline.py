@@ -70,29 +70,33 @@ class MemorySampler:
         self.exclude = exclude
         self.interval = interval
         self.samples: list[tuple[float, int, dict[int, float]]] = []
+        self.own: list[tuple[float, int]] = []  # RSS of this process alone (the flow's process): who grows?
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
-    def _sample(self) -> tuple[int, dict[int, float]]:
+    def _sample(self) -> tuple[int, int, dict[int, float]]:
         me = self._psutil.Process()
         skip: set[int] = set()
         for pid in self.exclude:
             with contextlib.suppress(self._psutil.Error):
                 skip |= {pid} | {c.pid for c in self._psutil.Process(pid).children(recursive=True)}
-        total, cpu = 0, {}
+        total, mine, cpu = 0, 0, {}
         for proc in [me, *me.children(recursive=True)]:
             if proc.pid in skip:
                 continue
             with contextlib.suppress(self._psutil.Error), proc.oneshot():
-                total += proc.memory_info().rss
+                rss = proc.memory_info().rss
+                total += rss
+                mine = rss if proc is me else mine
                 times = proc.cpu_times()
                 cpu[proc.pid] = times.user + times.system
-        return total, cpu
+        return total, mine, cpu
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss, cpu = self._sample()
+            rss, mine, cpu = self._sample()
             self.samples.append((time.time(), rss, cpu))
+            self.own.append((time.time(), mine))
             self._stop.wait(self.interval)
 
     def start(self) -> MemorySampler:
@@ -105,6 +109,9 @@ class MemorySampler:
 
     def peak(self, t0: float, t1: float) -> int:
         return max((rss for t, rss, _ in self.samples if t0 <= t <= t1), default=0)
+
+    def peak_own(self, t0: float, t1: float) -> int:
+        return max((rss for t, rss in self.own if t0 <= t <= t1), default=0)
 
     def peak_in(self, intervals: list[tuple[float, float]]) -> int:
         return max((self.peak(a, b) for a, b in intervals), default=0)
@@ -455,6 +462,7 @@ def _summarise(report: dict, result: dict, result2: dict, stages: dict, runs1: l
         "end_to_end_s": round(first_total, 2), "end_to_end_aps": round(n / first_total, 1),
         "ingest_aps": round(n / ingest_s, 1), "stages": stages,
         "peak_rss_mib": round(sampler.peak(a0, a1 + digest_s + 1) / 2**20),
+        "peak_rss_flow_process_mib": round(sampler.peak_own(a0, a1 + digest_s + 1) / 2**20),
         "task_runs_run1": len(runs1), "task_runs_run2": len(runs2),
         "prefect_cost_per_task_ms": round(per_task * 1000, 1), "prefect_cost_per_flow_ms": round(per_flow * 1000),
         "rerun_ingest_s": round(rerun_s, 2), "rerun_digest_s": round(rerun_digest_s, 2),
@@ -487,7 +495,8 @@ def print_report(report: dict) -> None:
             "cpu_efficiency_vs_bare_trafilatura", "cpu_efficiency_vs_our_extractor",
             "ingest_s", "digest_s", "digest_ran", "end_to_end_s", "end_to_end_aps", "ingest_aps",
             "ratio_vs_bare_trafilatura_aps", "ratio_vs_our_extractor_aps", "ingest_ratio_vs_bare_trafilatura_aps",
-            "ingest_ratio_vs_our_extractor_aps", "peak_rss_mib", "articles_stored", "expected_near_duplicates",
+            "ingest_ratio_vs_our_extractor_aps", "peak_rss_mib", "peak_rss_flow_process_mib", "articles_stored",
+            "expected_near_duplicates",
             "duplicates_linked", "task_runs_run1", "prefect_cost_per_task_ms", "prefect_cost_per_flow_ms",
             "prefect_overhead_s", "prefect_overhead_share", "rerun_ingest_s", "rerun_fraction_ingest",
             "rerun_digest_s", "rerun_fraction_total", "task_runs_run2"]

@@ -28,6 +28,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from newsdigest.memory import release_free_memory
 from newsdigest.models import ExtractedDocument, RawDocument
 
 RESET_CACHES_EVERY = 500  # documents per worker between trafilatura/htmldate cache resets (bounded memory)
@@ -102,6 +103,9 @@ atexit.register(shutdown)
 def _worker_init(parent_pid: int) -> None:
     """Import the extractor once, and exit as soon as the flow process that started this worker is gone."""
     import newsdigest.extract  # noqa: F401
+    from newsdigest.memory import limit_heap_growth
+
+    limit_heap_growth()
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -124,6 +128,7 @@ def _extract_chunk(docs: list[RawDocument], max_bytes: int) -> list[_Computed]:
     if _done_in_worker >= RESET_CACHES_EVERY:
         _reset_caches()
         _done_in_worker = 0
+    release_free_memory()  # the chunk's pages and trees are garbage now
     return out
 
 

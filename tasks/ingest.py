@@ -25,6 +25,7 @@ from prefect.task_runners import TaskRunner
 from newsdigest import parallel
 from newsdigest.dedupe import DuplicateIndex
 from newsdigest.fetch.base import FetchFailure, fetcher_for
+from newsdigest.memory import limit_heap_growth, release_free_memory
 from newsdigest.models import ExtractedDocument, RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
@@ -130,6 +131,7 @@ class ExtractStore:
     def __init__(self, settings: Settings, run_id: str, runner: TaskRunner | None = None) -> None:
         from tasks.runners import batches_in_flight
 
+        limit_heap_growth()  # this process holds pages in flight: keep freed ones from piling up in the heap
         self.settings, self.run_id, self.runner = settings, run_id, runner
         self.window = batches_in_flight(runner) if runner is not None else 0
         self.outcomes: dict[str, SourceOutcome] = {}
@@ -143,6 +145,7 @@ class ExtractStore:
             if self.runner is None:
                 self._store(source_name, number, extract_batch(batch, source_name, number,
                                                                self.settings.max_document_bytes))
+                release_free_memory()
                 continue
             self._pending.append((source_name, number, self.runner.submit(extract_batch, {
                 "docs": batch, "source_name": source_name, "batch_no": number,
@@ -159,6 +162,8 @@ class ExtractStore:
     def _store_oldest(self) -> None:
         source_name, number, future = self._pending.popleft()
         self._store(source_name, number, future.result())
+        del future  # it holds the batch's results: with it, the batch's pages and texts are garbage
+        release_free_memory()  # give the freed heap back (newsdigest/memory.py)
 
     def _store(self, source_name: str, number: int, extracted: list[ExtractedDocument]) -> None:
         outcome = self.outcomes[source_name]

@@ -8,6 +8,7 @@ Views (`models/staging`, then `models/marts`) hold no data, so they are re-creat
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
@@ -37,6 +38,18 @@ class MigrationError(RuntimeError):
 _CONNECT_LOCK = threading.Lock()
 
 
+# DuckDB's buffer pool may grow to 80 % of the machine's memory, and it keeps the blocks of a growing warehouse
+# cached: in the N = 10,000 pipeline benchmark the flow's process peaked at 1,965 MiB with the default and at
+# 1,458 MiB with 256MB (bench/pipeline.py, one run each, docs/performance.md). Our statements are batch inserts
+# and lookups; larger operators spill to disk. Raise it with NEWSDIGEST_DUCKDB_MEMORY_LIMIT for heavy analyst SQL.
+DEFAULT_MEMORY_LIMIT = "256MB"
+
+
+def _config() -> dict[str, str]:
+    """Same for every connection of the process (DuckDB refuses a second configuration for an open file)."""
+    return {"memory_limit": os.environ.get("NEWSDIGEST_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT}
+
+
 def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, retrying with backoff while another process holds the write lock."""
     if not read_only:
@@ -45,7 +58,7 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
     for attempt in range(1, attempts + 1):
         try:
             with _CONNECT_LOCK:
-                return duckdb.connect(str(path), read_only=read_only)
+                return duckdb.connect(str(path), read_only=read_only, config=_config())
         except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
             # another process holds the write lock (IOException "Could not set lock"); ResourceInUse is kept
             # as a safety net for an instance of this process still being torn down by another thread
