@@ -24,6 +24,7 @@ from prefect import allow_failure, flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from newsdigest.fetch.base import FetchFailure
 from newsdigest.settings import Settings
@@ -33,7 +34,7 @@ from tasks.ingest import ExtractStore, SourceOutcome, load_source, record_failur
 from tasks.runners import extract_task_runner
 from tasks.web import harvest_source, release_claims
 from warehouse import store
-from warehouse.db import open_warehouse
+from warehouse.db import keep_open, open_warehouse
 
 HANDOVER_CHUNKS = 2  # harvested chunks waiting for the flow's thread; a full queue pauses the harvests
 
@@ -60,8 +61,13 @@ def _run_name() -> str:
 @writes_warehouse  # one writing run at a time (tasks/concurrency.py); re-entrant when weekly calls ingest
 def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dict:
     """Load every enabled source into the warehouse. Returns per-source counts (also a table artifact)."""
-    logger = get_run_logger()
     settings = settings_for(sources_file, warehouse)
+    with keep_open(settings.warehouse):  # one DuckDB instance for the run: no checkpoint and reload per task
+        return _ingest(settings)
+
+
+def _ingest(settings: Settings) -> dict:
+    logger = get_run_logger()
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     run_id = str(flow_run.id or uuid.uuid4())
     con = open_warehouse(settings.warehouse)
@@ -84,7 +90,7 @@ def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dic
             for source in sources:
                 if not source.is_web:
                     docs, local_failures[source.name] = load_source(source, settings)
-                    record_failures(local_failures[source.name], settings.warehouse, run_id)
+                    record_failures(quote(local_failures[source.name]), settings.warehouse, run_id)
                     _select_and_add(pipeline, docs, source.name, settings, selected)
             for name, docs in handover.chunks(harvests):
                 _select_and_add(pipeline, docs, name, settings, selected)
@@ -189,7 +195,7 @@ def _done(future) -> bool:
 
 def _select_and_add(pipeline: ExtractStore, docs: list, source_name: str, settings: Settings,
                     selected: dict[str, Counter[str]]) -> None:
-    fresh = select_new(docs, source_name, settings.warehouse)
+    fresh = select_new(quote(docs), source_name, settings.warehouse)  # quote: Prefect need not walk the pages
     selected[source_name].update(fetched=len(docs), unchanged=len(docs) - len(fresh))
     pipeline.add(fresh, source_name)
 
@@ -201,7 +207,7 @@ def _harvest_result(source, future, settings: Settings, run_id: str) -> tuple[li
         get_run_logger().error("source %s: harvest failed: %s: %s", source.name, type(exc).__name__, exc)
         failures, counts = [FetchFailure(source.name, source.url or source.name, type(exc).__name__,
                                          f"harvest of {source.name} failed: {exc}")], {}
-    record_failures(failures, settings.warehouse, run_id)
+    record_failures(quote(failures), settings.warehouse, run_id)
     return failures, counts
 
 

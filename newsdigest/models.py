@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ class RawDocument:
     hints: ListingHints | None = None  # the feed/sitemap entry that listed this page, when there was one
     http: HttpMeta | None = None  # how the page was fetched (web sources only)
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:  # read several times per page (select, store, logs): hash ~190 KB once
         return hashlib.sha256(self.content).hexdigest()
 
 
