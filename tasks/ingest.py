@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import TaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from newsdigest import parallel
@@ -153,10 +153,15 @@ class ExtractStore:
                 release_free_memory()
                 continue
             self._pending.append((source_name, number, self.runner.submit(extract_batch, {
-                "docs": quote(batch), "source_name": source_name, "batch_no": number,
+                "docs": self._wrap(batch), "source_name": source_name, "batch_no": number,
                 "max_bytes": self.settings.max_document_bytes})))
             while len(self._pending) > self.window:
                 self._store_oldest()
+
+    def _wrap(self, batch: list[RawDocument]) -> object:
+        """`quote` for the local runner; a Dask graph treats the (named)tuple that `quote` is as a task, so
+        batches go to Dask as they are (prefect-dask ships them to the cluster whole anyway)."""
+        return quote(batch) if isinstance(self.runner, ThreadPoolTaskRunner) else batch
 
     def finish(self) -> dict[str, SourceOutcome]:
         """Store every batch still extracting; returns the outcome per source."""
