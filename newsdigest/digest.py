@@ -262,11 +262,23 @@ def _quotes(articles: list[WeekArticle], summary: list[SummarySentence]) -> list
 
 
 def speaker_name(quote: DigestQuote, article: WeekArticle) -> str:
-    """The speaker as the article attributes them, or the person's full name when the article gives only a
-    spelling the lexicon knows ("Shoigu" -> "Sergei Shoigu", "Rodenko" -> "Andrei Rudenko")."""
+    """The speaker as the article attributes them, with the person's name as the lexicon knows it when the
+    attribution ends in a spelling of it ("Shoigu" -> "Sergei Shoigu", "Russian Deputy Foreign Minister Andrei
+    Rodenko" -> "Russian Deputy Foreign Minister Andrei Rudenko"); the verbatim attribution stays in the JSON."""
+    words = quote.speaker.split()
+    folded = [w.casefold() for w in words]
     for mention in article.entities:
-        if mention.kind == "person" and quote.speaker.casefold() in {s.casefold() for s in mention.surfaces}:
-            return mention.name
+        if mention.kind != "person":
+            continue
+        for surface in mention.surfaces:
+            tail = surface.casefold().split()
+            if not tail or folded[-len(tail):] != tail:
+                continue
+            prefix, name = words[: len(words) - len(tail)], mention.name.split()
+            given = {n.casefold() for n in name[:-1]}  # first names the article already wrote before the surname
+            while prefix and prefix[-1].casefold() in given:
+                prefix.pop()
+            return " ".join(prefix + name)
     return quote.speaker
 
 

@@ -497,6 +497,18 @@ def test_quote_flags_in_json(digest):
     assert isinstance(DigestQuote("a", "b", "c").trimmed, bool)
 
 
+def test_speaker_names_follow_the_lexicon_inside_a_described_attribution():
+    from newsdigest.digest import speaker_name
+
+    body = "Russian Deputy Foreign Minister Andrei Rodenko told Sputnik that Moscow was ready to help Tajikistan."
+    article = replace(ALL[0], body=body, entities=tuple(find_entities(None, body)))
+    named = {speaker: speaker_name(DigestQuote(article.article_id, "text", speaker), article) for speaker in (
+        "Russian Deputy Foreign Minister Andrei Rodenko", "Rodenko", "Deputy minister Rodenko", "a diplomat")}
+    assert named == {"Russian Deputy Foreign Minister Andrei Rodenko": "Russian Deputy Foreign Minister Andrei Rudenko",
+                     "Rodenko": "Andrei Rudenko", "Deputy minister Rodenko": "Deputy minister Andrei Rudenko",
+                     "a diplomat": "a diplomat"}
+
+
 def test_sentence_splitter_keeps_datelines_initials_and_abbreviations():  # moved from the retired listing's tests
     from newsdigest.sentences import split_sentences
 
