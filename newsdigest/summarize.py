@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from newsdigest.quotes import Quote, find_quotes
 from newsdigest.sentences import sentence_spans
 from newsdigest.summary_select import Candidate, select_centroid, select_ilp
-from newsdigest.textfeatures import stem, stopwords, tokens
+from newsdigest.textfeatures import stem, stemmed_stopwords, tokens
 
 __all__ = ["CitationError", "Document", "Quote", "SummarySentence", "find_quotes", "summarize",
            "verify_citations", "word_count"]
@@ -114,7 +114,7 @@ def _sentences(doc: Document) -> list[tuple[int, str]]:
 
 def _candidates(docs: list[Document], language: str, min_words: int) -> tuple[list[Candidate], Counter[str]]:
     """Eligible sentences of every document, plus each concept's document frequency over all sentences."""
-    stop = stopwords(language)
+    stop = stemmed_stopwords(language)  # compared with stems below
     doc_freq: Counter[str] = Counter()
     candidates: list[Candidate] = []
     seen: set[tuple[str, ...]] = set()

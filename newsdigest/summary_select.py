@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsdigest.textfeatures import stopwords
+from newsdigest.textfeatures import stemmed_stopwords
 
 POSITION_BONUS = 1.0  # objective bonus of a document's first sentence, decaying with position
 ANAPHORA_PENALTY = 3.0  # objective cost of a sentence opening with a pronoun or connective ("He", "But")
@@ -135,7 +135,7 @@ def select_greedy(candidates: list[Candidate], weights: dict[str, float], budget
 
 def select_centroid(candidates: list[Candidate], budget: int, language: str) -> list[Candidate]:
     """One article (no concept is shared): lead-weighted similarity to the centroid, greedy, no repeats."""
-    stop = stopwords(language)
+    stop = stemmed_stopwords(language)  # compared with stems below
     vectors = [Counter(s for s in c.stems if s not in stop) for c in candidates]
     centroid: Counter[str] = Counter()
     for vector in vectors:

@@ -7,7 +7,7 @@ as shared content is what an n-gram evaluation counts; other languages use \\w+ 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -49,6 +49,14 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
 
 def stopwords(language: str) -> frozenset[str]:
     return RU_STOPWORDS if language == "ru" else EN_STOPWORDS
+
+
+@cache
+def stemmed_stopwords(language: str) -> frozenset[str]:
+    """Stopwords and their stems: code comparing *stemmed* tokens must test against this, or stems such as
+    "wa", "ha", "thi" (was, has, this) pass for content words."""
+    words = stopwords(language)
+    return words | {stem(w, language) for w in words}
 
 
 def tokens(text: str, language: str = "en") -> list[str]:
