@@ -50,12 +50,25 @@ def _release(proc: subprocess.Popen[str]) -> int:
     return int(out.split()[1])
 
 
+def _add_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    con.execute("INSERT INTO pipeline_runs (run_id, flow_name, started_at, status) VALUES (?, 'test', now(),"
+                " 'completed')", [run_id])
+
+
 def _small_warehouse(path: Path, runs: int) -> None:
     con = open_warehouse(path)
     try:
         for n in range(runs):
-            con.execute("INSERT INTO pipeline_runs (run_id, flow_name, started_at, status) VALUES (?, 'test', now(),"
-                        " 'completed')", [f"run-{n}"])
+            _add_run(con, f"run-{n}")
+    finally:
+        con.close()
+
+
+def _read_only_scalar(path: Path, sql: str):
+    """One value from a fresh read-only connection, as an analyst would read it."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
     finally:
         con.close()
 
@@ -114,11 +127,7 @@ def test_snapshot_is_published_while_an_analyst_reads_the_live_file(tmp_path: Pa
         target = publish_snapshot(live)
     finally:
         assert _release(reader) == before == 3
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        assert con.execute("SELECT count(*) FROM mart_runs").fetchone()[0] == 3
-    finally:
-        con.close()
+    assert _read_only_scalar(target, "SELECT count(*) FROM mart_runs") == 3
 
 
 def test_snapshot_copy_equals_the_live_data_after_uncheckpointed_writes(tmp_path: Path):
@@ -128,16 +137,11 @@ def test_snapshot_copy_equals_the_live_data_after_uncheckpointed_writes(tmp_path
     con = open_warehouse(live)
     try:
         con.execute("SET wal_autocheckpoint = '1GB'")
-        con.execute("INSERT INTO pipeline_runs (run_id, flow_name, started_at, status) VALUES ('late', 'test', now(),"
-                    " 'completed')")
+        _add_run(con, "late")
         target = publish_snapshot(live)  # the live connection stays open meanwhile
     finally:
         con.close()
-    snap = duckdb.connect(str(target), read_only=True)
-    try:
-        assert snap.execute("SELECT count(*) FROM pipeline_runs WHERE run_id = 'late'").fetchone()[0] == 1
-    finally:
-        snap.close()
+    assert _read_only_scalar(target, "SELECT count(*) FROM pipeline_runs WHERE run_id = 'late'") == 1
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -163,11 +167,7 @@ def test_writer_run_succeeds_while_an_analyst_reads_the_snapshot(tmp_path: Path)
         after_in_old_session = _release(analyst)
     assert before == 2 and result["totals"]["articles_new"] == 3
     assert after_in_old_session == 2, "an open analyst session keeps reading the snapshot it opened"
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        assert con.execute("SELECT count(*) FROM mart_articles").fetchone()[0] == 5, "a new session sees the run"
-    finally:
-        con.close()
+    assert _read_only_scalar(snapshot, "SELECT count(*) FROM mart_articles") == 5, "a new session sees the run"
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -73,14 +73,14 @@ def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.Du
 # Tasks of one flow run share a process and open their own connections from worker threads. DuckDB's
 # optimistic concurrency would make two such writers conflict (catalog or row write-write conflicts), so
 # writes and schema set-up are serialised within the process; each transaction is short.
-_WRITE_LOCK = threading.RLock()
-WRITE_LOCK = _WRITE_LOCK  # for warehouse.snapshot: a checkpointed file copy must not race a commit
+# Also taken by warehouse.snapshot: its checkpointed byte copy must not race a commit of this process.
+WRITE_LOCK = threading.RLock()
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All-or-nothing: a crash or error inside leaves no half-written rows."""
-    with _WRITE_LOCK:
+    with WRITE_LOCK:
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
@@ -195,7 +195,7 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """A writable connection with the schema up to date."""
     con = connect(path)
     try:
-        with _WRITE_LOCK:
+        with WRITE_LOCK:
             if not _up_to_date(con):
                 migrate(con)
     except BaseException:
