@@ -10,6 +10,10 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_NO_PROGRESS := 1
+# Installed packages get their .pyc written at set-up: with PYTHONDONTWRITEBYTECODE set (as on CI), every process
+# (flow, extraction workers, Prefect server) would otherwise compile its imports from source at each start:
+# `import newsdigest.extract` 3.6 -> 1.3 CPU s per extraction worker (measured with /usr/bin/time).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: setup run test test-fast lint bench bench-pipeline clean schedule schedule-stop schedule-status e2e
 

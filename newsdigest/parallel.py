@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -52,6 +53,8 @@ def default_workers() -> int:
 
 
 def in_dask_worker() -> bool:
+    if "distributed" not in sys.modules:  # a Dask worker has imported it; importing it here costs ~1 s
+        return False
     try:
         from distributed import get_worker
     except ImportError:  # pragma: no cover - distributed is installed with prefect-dask
@@ -157,12 +160,12 @@ def _crashed(doc: RawDocument, exc: BaseException) -> ExtractedDocument:
 def extract_many(docs: list[RawDocument], max_bytes: int, workers: int | None = None,
                  chunk_size: int | None = None) -> list[ExtractedDocument]:
     """Extract `docs` on the shared pool (in order); in-process when one worker or inside Dask/daemons."""
-    from newsdigest.extract import extract_document
-
     workers = workers or default_workers()
     if not docs:
         return []
     if workers <= 1 or len(docs) == 1 or not _can_fork_workers():
+        from newsdigest.extract import extract_document  # only here: the pool's parent need not import trafilatura
+
         return [extract_document(doc, max_bytes) for doc in docs]
     size = chunk_size or max(1, min(25, -(-len(docs) // (workers * 2))))
     chunks = [docs[i : i + size] for i in range(0, len(docs), size)]

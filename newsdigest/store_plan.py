@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newsdigest import archive
 from newsdigest.dedupe import DuplicateIndex, assign_group
 from newsdigest.models import ExtractedDocument, Extraction
 from newsdigest.urls import url_key
-
-# The raw page archive is compressed in the single writer, for every page: zlib level 1 costs 1.2 CPU ms per
-# ~190 KB page against 2.9 ms at level 6, for archives 19 % larger (0.232 vs 0.195 of the raw size; measured on
-# the 91 pages of ../shared/bench/extraction). Any level decompresses the same way.
-ARCHIVE_ZLIB_LEVEL = 1
 
 
 def article_key(source: str, uri: str, url: str | None, canonical_url: str | None = None) -> str:
@@ -110,9 +105,10 @@ def plan_batch(
         sha = doc.sha256
         if sha not in seen_sha:
             seen_sha.add(sha)
+            codec, packed = archive.pack(doc.content)  # in the single writer: brotli, the cheapest (archive.py)
             plan.raw_documents.append({
                 "sha256": sha, "size_bytes": len(doc.content), "media_type": doc.media_type,
-                "compression": "zlib", "content": zlib.compress(doc.content, ARCHIVE_ZLIB_LEVEL),
+                "compression": codec, "content": packed,
                 "first_run_id": run_id, "first_seen_at": now,
             })
         if doc.http is not None:

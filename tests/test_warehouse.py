@@ -1,11 +1,13 @@
 """Warehouse: migrations, batched transactional writes, idempotency, versioning, the views' data tests."""
 
+import zlib
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from newsdigest import archive
 from newsdigest.dedupe import fingerprint
 from newsdigest.models import DateFinding, ExtractedDocument, Extraction, RawDocument
 from newsdigest.store_plan import article_id_for, identity, plan_batch
@@ -159,3 +161,23 @@ def test_new_bytes_with_the_same_content_add_no_version_but_changed_content_does
     assert rows[0] == (1, None)
     assert rows[1][0] == 2 and rows[1][1].startswith("body ")
     assert con.execute("SELECT current_version FROM articles").fetchone()[0] == 2
+
+
+def test_archive_keeps_every_input_byte_for_byte(con, seed_texts):
+    """raw_documents.content unpacks (by its per-row codec) to exactly the bytes that came in."""
+    docs = [_doc(name, text) for name, text in seed_texts.items()]
+    _ingest(con, docs)
+    rows = con.execute("SELECT sha256, compression, content, size_bytes FROM raw_documents").fetchall()
+    by_sha = {d.doc.sha256: d.doc.content for d in docs}
+    assert {r[0] for r in rows} == set(by_sha)
+    for sha, codec, packed, size in rows:
+        assert codec == archive.CODEC
+        assert archive.unpack(codec, packed) == by_sha[sha] and size == len(by_sha[sha])
+        assert len(packed) < size
+
+
+def test_archive_reads_rows_written_with_zlib_and_refuses_unknown_codecs():
+    data = "Бишкек, 12 March — the CSTO drill. ".encode() * 50
+    assert archive.unpack("zlib", zlib.compress(data, 1)) == data
+    with pytest.raises(ValueError, match="unknown archive codec"):
+        archive.unpack("lz77", data)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
+from newsdigest import archive
 from warehouse.db import registered, transaction
 from warehouse.store import insert_rows, upsert_http_cache
 
@@ -75,10 +75,11 @@ def record_harvest(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, l
     with transaction(con):
         bodies = bodies or []
         shas = [hashlib.sha256(body.content).hexdigest() for body in bodies]
+        packed = [archive.pack(body.content) for body in bodies]
         insert_rows(con, "raw_documents", [
-            {"sha256": sha, "size_bytes": len(body.content), "media_type": body.media_type, "compression": "zlib",
-             "content": zlib.compress(body.content, 6), "first_run_id": run_id, "first_seen_at": now}
-            for sha, body in zip(shas, bodies, strict=True)])
+            {"sha256": sha, "size_bytes": len(body.content), "media_type": body.media_type, "compression": codec,
+             "content": data, "first_run_id": run_id, "first_seen_at": now}
+            for sha, body, (codec, data) in zip(shas, bodies, packed, strict=True)])
         insert_rows(con, "http_responses", [
             {"sha256": sha, "url": body.url, "final_url": body.final_url, "status": body.status,
              "headers": json.dumps(body.headers), "fetched_at": now, "run_id": run_id}
