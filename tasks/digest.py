@@ -26,10 +26,10 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from newsdigest import parallel
 from newsdigest.digest import Digest, SourceHealth, build_digest, previous_week
 from newsdigest.digest_render import render_html, render_markdown, to_json
-from newsdigest.entities import find_entities
-from newsdigest.relevance import score_relevance
+from newsdigest.scoring import score_rows
 from newsdigest.stories import Story as ClusterStory
 from newsdigest.stories import StoryArticle, StorySignature, signature
 from newsdigest.weeks import parse_week
@@ -38,6 +38,7 @@ from warehouse import digest as sql
 from warehouse.db import open_warehouse
 
 SCORE_BATCH = 500
+SCORE_CHUNK = 125  # articles per worker call: ~0.15 s of work against ~1 ms to ship its texts
 # Part of every digest's inputs fingerprint: bump it to rebuild every week on its next run when the output would
 # change for a reason the code fingerprint cannot see (e.g. a library upgrade that changes clustering or summaries).
 DIGEST_VERSION = 1
@@ -45,6 +46,9 @@ DIGEST_VERSION = 1
 # what reads, builds, verifies, renders and stores a digest. Any edit there rebuilds a week on its next run.
 CODE_ROOTS = ("newsdigest.digest", "newsdigest.digest_render", "warehouse.digest", "tasks.digest")
 _CODE_PACKAGES = ("newsdigest", "warehouse")
+# Imported by the digest code but deciding only where work runs, not what it computes: not part of the fingerprint
+# (newsdigest.parallel would otherwise pull in the whole extractor, and every extraction edit would rebuild weeks).
+_NOT_DIGEST_CODE = frozenset({"newsdigest.parallel"})
 # `import a.b, c` or `from a.b import c, d` / `from a.b import (c,\n d)`, at any indentation (a regex, not ast:
 # parsing and walking the ~20 files would cost ~60 ms per process, a large part of an unchanged re-run)
 _IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+([\w., \t]+)|from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+))",
@@ -82,20 +86,20 @@ class GeneratedDigest:
 
 
 def score_pending(con: duckdb.DuckDBPyConnection, threshold: float, now: datetime) -> int:
-    """Entities and relevance for every current article version not scored yet; returns how many."""
+    """Entities and relevance for every current article version not scored yet; returns how many.
+
+    Scored on the extraction workers when an ingest in this process has started them (the weekly flow
+    ingests first) and there is enough to do; in this thread otherwise (`newsdigest.parallel.map_on_pool`).
+    """
     todo = sql.unscored(con)
     for start in range(0, len(todo), SCORE_BATCH):
-        relevance_rows, entity_rows = [], []
-        for article_id, version, title, body in todo[start : start + SCORE_BATCH]:
-            entities = find_entities(title, body)
-            verdict = score_relevance(title, body, entities, threshold)
-            relevance_rows.append({"article_id": article_id, "version": version, "score": verdict.score,
-                                   "relevant": verdict.relevant, "threshold": threshold,
-                                   "reasons": list(verdict.reasons), "scored_at": now})
-            entity_rows += [{"article_id": article_id, "version": version, "kind": e.kind, "entity_key": e.key,
-                             "name": e.name, "entity_group": e.group, "mentions": e.count,
-                             "surfaces": list(e.surfaces), "fuzzy": e.fuzzy} for e in entities]
-        sql.write_scores(con, relevance_rows, entity_rows)
+        batch = todo[start : start + SCORE_BATCH]
+        if len(batch) >= 2 * SCORE_CHUNK and parallel.pool_running():
+            parts = parallel.map_on_pool(score_rows, [batch[i : i + SCORE_CHUNK]
+                                                      for i in range(0, len(batch), SCORE_CHUNK)], threshold, now)
+        else:
+            parts = [score_rows(batch, threshold, now)]
+        sql.write_scores(con, [r for rel, _ in parts for r in rel], [r for _, ent in parts for r in ent])
     return len(todo)
 
 
@@ -149,7 +153,7 @@ def code_files() -> dict[str, Path]:
     todo = list(CODE_ROOTS)
     while todo:
         name = todo.pop()
-        if name in seen:
+        if name in seen or name in _NOT_DIGEST_CODE:
             continue
         seen.add(name)
         path = _module_file(name)
