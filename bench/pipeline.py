@@ -177,9 +177,15 @@ def instrument(timers: Timers) -> None:
 
 
 # -- the limit ------------------------------------------------------------------------------------------------
-def _limit_init() -> None:
+def _bare_init() -> None:
+    """Workers of the bare limit import trafilatura alone: importing newsdigest.html_extract would install our
+    faster equivalents of its XPaths (newsdigest/trafilatura_speedups.py) and speed up the reference too."""
     import trafilatura  # noqa: F401  (imported once per worker, before the clock starts)
 
+    assert "newsdigest.trafilatura_speedups" not in sys.modules
+
+
+def _ours_init() -> None:
     import newsdigest.extract  # noqa: F401
 
 
@@ -208,13 +214,13 @@ def _our_extractor(job: tuple[str, str]) -> float:
 
 
 def limit_throughput(corpus: corpus_mod.Corpus, fn: Callable[[tuple[str, str]], float],
-                     workers: int) -> tuple[float, float]:
+                     init: Callable[[], None], workers: int) -> tuple[float, float]:
     """(pages per wall second, CPU seconds per page) of `fn` over the corpus on `workers` processes.
 
     Pool start-up is excluded. "fork" is safe here: it runs before any thread or Prefect is started.
     """
     jobs = [(str(corpus.root / a.path), f"http://127.0.0.1:8000/{a.path}") for a in corpus.articles]
-    with get_context("fork").Pool(workers, initializer=_limit_init) as pool:
+    with get_context("fork").Pool(workers, initializer=init) as pool:
         pool.map(abs, range(workers * 4))  # workers are up and have imported trafilatura
         t0 = time.perf_counter()
         cpu = pool.map(fn, jobs, chunksize=max(1, min(25, len(jobs) // (workers * 4) or 1)))
@@ -323,6 +329,18 @@ def ingest_wired_for_runners() -> bool:
     return "extract_task_runner" in inspect.getsource(flows.ingest)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (the Prefect server and the site are not pipeline CPU, but
+    they share the cores: reported so a slow run can be told apart from a busy server)."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
+
+
 def timed_run(label: str, fn: Callable[[], object], sampler: MemorySampler) -> tuple[float, float, float, object]:
     t0 = time.time()
     result = fn()
@@ -373,8 +391,9 @@ def run(args: argparse.Namespace) -> dict:
 
     report["load_average_before"] = round(os.getloadavg()[0], 2)
     if not args.skip_limit:
-        for name, fn in (("bare_trafilatura", _bare_trafilatura), ("our_extractor", _our_extractor)):
-            aps, cpu = limit_throughput(corpus, fn, workers)
+        for name, fn, init in (("bare_trafilatura", _bare_trafilatura, _bare_init),
+                               ("our_extractor", _our_extractor, _ours_init)):
+            aps, cpu = limit_throughput(corpus, fn, init, workers)
             report[f"limit_{name}_aps"] = round(aps, 1)
             report[f"limit_{name}_cpu_ms"] = round(cpu * 1000, 1)
         print(f"limit: bare trafilatura.extract on {workers} processes {report['limit_bare_trafilatura_aps']} "
@@ -415,12 +434,16 @@ def run(args: argparse.Namespace) -> dict:
             warehouse = work / "warehouse.duckdb"
             kwargs = {"sources_file": str(sources), "warehouse": str(warehouse)}
 
+            others0 = _cpu_seconds(server_pid), _cpu_seconds(site.pid)
             a0, a1, ingest_s, result = timed_run("run 1 ingest", lambda: ingest(**kwargs), sampler)
             digest_s, digest_window = 0.0, None
             if weekly is not None:
                 d0, d1, digest_s, _ = timed_run("run 1 digest", lambda: weekly(
                     week=corpus_mod.WEEK, output_dir=str(work / "out"), skip_ingest=True, **kwargs), sampler)
                 digest_window = (d0, d1)
+            others1 = _cpu_seconds(server_pid), _cpu_seconds(site.pid)
+            report["prefect_server_cpu_s_run1"] = round(others1[0] - others0[0], 1)
+            report["site_cpu_s_run1"] = round(others1[1] - others0[1], 1)
             runs1 = task_runs_between(a0, a1 + digest_s + 1)
             stages = stage_table(runs1, timers, sampler, digest_window)
             first_total = ingest_s + digest_s
@@ -485,6 +508,8 @@ def _summarise(report: dict, result: dict, result2: dict, stages: dict, runs1: l
     overhead = len(runs1) * per_task + flows_run1 * per_flow
     out["pipeline_cpu_ms_per_article"] = round(sampler.cpu(a0, a1 + digest_s) * 1000 / n, 1)
     out["ingest_cpu_ms_per_article"] = round(sampler.cpu(a0, a1) * 1000 / n, 1)
+    # share of the machine the pipeline kept busy over the first run (1.0 = every core all the time)
+    out["cpu_utilisation_run1"] = round(sampler.cpu(a0, a1 + digest_s) / (first_total * report["cores"]), 3)
     for key in ("bare_trafilatura", "our_extractor"):
         if f"limit_{key}_cpu_ms" in report:
             out[f"cpu_efficiency_vs_{key}"] = round(report[f"limit_{key}_cpu_ms"] / out["pipeline_cpu_ms_per_article"],
@@ -504,7 +529,8 @@ def print_report(report: dict) -> None:
     keys = ["n", "cores", "dask", "ingest_wired_for_runners", "load_average_before", "load_average_after",
             "limit_bare_trafilatura_aps", "limit_our_extractor_aps", "limit_bare_trafilatura_cpu_ms",
             "limit_our_extractor_cpu_ms", "pipeline_cpu_ms_per_article", "ingest_cpu_ms_per_article",
-            "cpu_efficiency_vs_bare_trafilatura", "cpu_efficiency_vs_our_extractor",
+            "cpu_efficiency_vs_bare_trafilatura", "cpu_efficiency_vs_our_extractor", "cpu_utilisation_run1",
+            "prefect_server_cpu_s_run1", "site_cpu_s_run1",
             "ingest_s", "digest_s", "digest_ran", "end_to_end_s", "end_to_end_aps", "ingest_aps",
             "ratio_vs_bare_trafilatura_aps", "ratio_vs_our_extractor_aps", "ingest_ratio_vs_bare_trafilatura_aps",
             "ingest_ratio_vs_our_extractor_aps", "peak_rss_mib", "peak_rss_flow_process_mib", "articles_stored",

@@ -9,6 +9,7 @@ raises: it returns an empty extraction and the caller reports "no article text f
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -23,10 +24,16 @@ from trafilatura.settings import Document, use_config
 from trafilatura.utils import load_html, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
 
+from newsdigest import trafilatura_speedups
 from newsdigest.language import guess_language
 from newsdigest.textlines import CHROME, LIST_HEADING, classify
 from newsdigest.urls import absolute_url, canonicalize_url, choose_canonical
 from newsdigest.vocab import sections
+
+# trafilatura's pruning XPaths replaced by proven-equivalent Python walks (-18 % CPU per page; see that module).
+# NEWSDIGEST_TRAFILATURA_SPEEDUPS=0 keeps trafilatura's own, e.g. to rule them out when chasing a difference.
+if os.environ.get("NEWSDIGEST_TRAFILATURA_SPEEDUPS", "1").strip() != "0":
+    trafilatura_speedups.install()
 
 # Larger pages are usually not articles (archives, infinite scroll); trafilatura's cost grows with size.
 MAX_HTML_CHARS = 5_000_000
