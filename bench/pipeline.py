@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
 from bench import corpus as corpus_mod  # noqa: E402
 
 STAGES = ("fetch", "select", "extract", "dedup", "store", "digest")
-TASK_STAGE = {"harvest_source": "fetch", "load_source": "fetch", "select_new": "select", "extract_batch": "extract",
+TASK_STAGE = {"harvest_source": "fetch", "load_source": "fetch", "extract_batch": "extract",
               "store_batch": "store", "record_failures": "store", "score_articles": "digest",
               "write_digest": "digest", "write_listing": "digest"}  # task function name -> stage
 
@@ -128,8 +128,11 @@ class MemorySampler:
     def peak_in(self, intervals: list[tuple[float, float]]) -> int:
         return max((self.peak(a, b) for a, b in intervals), default=0)
 
-    def cpu(self, t0: float, t1: float) -> float:
+    def cpu(self, t0: float, t1: float, own: bool | None = None) -> float:
+        """CPU seconds of the tree in [t0, t1]; `own=True` the flow process alone, `own=False` the others."""
         window = [cpu for t, _, cpu in self.samples if t0 - self.interval * 2 <= t <= t1 + self.interval * 2]
+        if own is not None:
+            window = [{pid: v for pid, v in snap.items() if (pid == self._pid) == own} for snap in window]
         if not window:
             return 0.0
         first: dict[int, float] = {}
@@ -166,10 +169,12 @@ class Timers:
 
 def instrument(timers: Timers) -> None:
     """Time dedup (index load + group assignment) and the DuckDB write inside store-batch, without editing them."""
+    import flows.ingest as ingest_flow
     import newsdigest.store_plan as store_plan
     import tasks.ingest as ingest_tasks
     from warehouse import store
 
+    ingest_flow.select_new = timers.wrap("select", ingest_flow.select_new)  # a function in the flow, not a task
     store_plan.assign_group = timers.wrap("dedup", store_plan.assign_group)
     store.load_duplicate_index = timers.wrap("dedup", store.load_duplicate_index)
     store.write_batch = timers.wrap("write", store.write_batch)
@@ -361,9 +366,9 @@ def stage_table(runs: list[dict], timers: Timers, sampler: MemorySampler, digest
         intervals["digest"] = [digest_window]
     table: dict[str, dict] = {}
     for stage in STAGES:
-        if stage == "dedup":
-            spans = timers.intervals.get("dedup", [])
-            busy = timers.seconds.get("dedup", 0.0)
+        if stage in ("dedup", "select"):
+            spans = timers.intervals.get(stage, [])
+            busy = timers.seconds.get(stage, 0.0)
         elif stage == "store":
             spans = intervals.get("store", [])
             busy = sum(b - a for a, b in spans) - timers.seconds.get("dedup", 0.0)
@@ -373,6 +378,7 @@ def stage_table(runs: list[dict], timers: Timers, sampler: MemorySampler, digest
         if not spans:
             continue
         start, end = min(a for a, _ in spans), max(b for _, b in spans)
+        # tasks: 0 for dedup and select (functions inside store-batch and the flow, not tasks)
         table[stage] = {"tasks": len(intervals.get(stage, [])), "busy_s": round(busy, 2),
                         "span_s": round(end - start, 2), "peak_rss_mib": round(sampler.peak_in(spans) / 2**20),
                         "cpu_s_in_span": round(sampler.cpu(start, end), 1)}
@@ -508,6 +514,8 @@ def _summarise(report: dict, result: dict, result2: dict, stages: dict, runs1: l
     overhead = len(runs1) * per_task + flows_run1 * per_flow
     out["pipeline_cpu_ms_per_article"] = round(sampler.cpu(a0, a1 + digest_s) * 1000 / n, 1)
     out["ingest_cpu_ms_per_article"] = round(sampler.cpu(a0, a1) * 1000 / n, 1)
+    out["flow_process_cpu_ms_per_article"] = round(sampler.cpu(a0, a1 + digest_s, own=True) * 1000 / n, 1)
+    out["worker_processes_cpu_ms_per_article"] = round(sampler.cpu(a0, a1 + digest_s, own=False) * 1000 / n, 1)
     # share of the machine the pipeline kept busy over the first run (1.0 = every core all the time)
     out["cpu_utilisation_run1"] = round(sampler.cpu(a0, a1 + digest_s) / (first_total * report["cores"]), 3)
     for key in ("bare_trafilatura", "our_extractor"):
@@ -529,6 +537,7 @@ def print_report(report: dict) -> None:
     keys = ["n", "cores", "dask", "ingest_wired_for_runners", "load_average_before", "load_average_after",
             "limit_bare_trafilatura_aps", "limit_our_extractor_aps", "limit_bare_trafilatura_cpu_ms",
             "limit_our_extractor_cpu_ms", "pipeline_cpu_ms_per_article", "ingest_cpu_ms_per_article",
+            "flow_process_cpu_ms_per_article", "worker_processes_cpu_ms_per_article",
             "cpu_efficiency_vs_bare_trafilatura", "cpu_efficiency_vs_our_extractor", "cpu_utilisation_run1",
             "prefect_server_cpu_s_run1", "site_cpu_s_run1",
             "ingest_s", "digest_s", "digest_ran", "end_to_end_s", "end_to_end_aps", "ingest_aps",

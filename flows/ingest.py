@@ -90,7 +90,7 @@ def _ingest(settings: Settings) -> dict:
             for source in sources:
                 if not source.is_web:
                     docs, local_failures[source.name] = load_source(source, settings)
-                    record_failures(quote(local_failures[source.name]), settings.warehouse, run_id)
+                    _record_failures(local_failures[source.name], settings, run_id)
                     _select_and_add(pipeline, docs, source.name, settings, selected)
             for name, docs in handover.chunks(harvests):
                 _select_and_add(pipeline, docs, name, settings, selected)
@@ -195,7 +195,7 @@ def _done(future) -> bool:
 
 def _select_and_add(pipeline: ExtractStore, docs: list, source_name: str, settings: Settings,
                     selected: dict[str, Counter[str]]) -> None:
-    fresh = select_new(quote(docs), source_name, settings.warehouse)  # quote: Prefect need not walk the pages
+    fresh = select_new(docs, source_name, settings.warehouse)
     selected[source_name].update(fetched=len(docs), unchanged=len(docs) - len(fresh))
     pipeline.add(fresh, source_name)
 
@@ -207,8 +207,14 @@ def _harvest_result(source, future, settings: Settings, run_id: str) -> tuple[li
         get_run_logger().error("source %s: harvest failed: %s: %s", source.name, type(exc).__name__, exc)
         failures, counts = [FetchFailure(source.name, source.url or source.name, type(exc).__name__,
                                          f"harvest of {source.name} failed: {exc}")], {}
-    record_failures(quote(failures), settings.warehouse, run_id)
+    _record_failures(failures, settings, run_id)
     return failures, counts
+
+
+def _record_failures(failures: list[FetchFailure], settings: Settings, run_id: str) -> None:
+    """The `record-failures` task, only when there is something to record (a task run is not free)."""
+    if failures:
+        record_failures(quote(failures), settings.warehouse, run_id)
 
 
 def _reasons(failures: list[FetchFailure], errors: list[str]) -> str:

@@ -44,7 +44,7 @@ def test_pages_are_handed_over_in_listed_order_chunks_of_the_window(site):
     assert result.counts["fetched"] == 6 and result.counts["failed"] == 1
 
 
-def test_chunks_start_small_and_double_up_to_the_window(site, monkeypatch):
+def test_the_first_chunk_is_small_and_the_next_ones_whole_windows(site, monkeypatch):
     """Extraction can start after a few pages; later chunks are whole windows (few, large batches)."""
     import newsdigest.fetch.web as web
 
@@ -52,7 +52,7 @@ def test_chunks_start_small_and_double_up_to_the_window(site, monkeypatch):
     urls = tuple(site.url(f"/a/{n}") for n in range(7))
     sizes: list[int] = []
     harvest(Source("s", "urls", urls=urls), FAST, {}, emit=lambda docs: sizes.append(len(docs)), window=4)
-    assert sizes == [1, 2, 3]  # 6 pages fetched (one 404): 1, then 2, then the rest (at most 4)
+    assert sizes == [1, 4, 1]  # 6 pages fetched (one 404): 1, then a window of 4, then the rest
 
 
 def test_without_emit_documents_are_returned(site):
