@@ -518,6 +518,9 @@ def _summarise(report: dict, result: dict, result2: dict, stages: dict, runs1: l
     out["worker_processes_cpu_ms_per_article"] = round(sampler.cpu(a0, a1 + digest_s, own=False) * 1000 / n, 1)
     # share of the machine the pipeline kept busy over the first run (1.0 = every core all the time)
     out["cpu_utilisation_run1"] = round(sampler.cpu(a0, a1 + digest_s) / (first_total * report["cores"]), 3)
+    # the same per second of run 1 (JSON only): where the cores idle (start-up, hand-overs, the digest's tail)
+    out["cpu_utilisation_timeline"] = [round(sampler.cpu(t, t + 1) / report["cores"], 2)
+                                       for t in range(int(a0), int(a1 + digest_s) + 1)]
     for key in ("bare_trafilatura", "our_extractor"):
         if f"limit_{key}_cpu_ms" in report:
             out[f"cpu_efficiency_vs_{key}"] = round(report[f"limit_{key}_cpu_ms"] / out["pipeline_cpu_ms_per_article"],
