@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
+from newsdigest import tree_queries
 from newsdigest.html_extract import parse_html
 from newsdigest.models import NO_DATE, DateFinding
 from newsdigest.textdates import find_dates
@@ -100,7 +101,7 @@ def _jsonld_nodes(data: object, depth: int = 0):
 def _from_jsonld(doc) -> tuple[Found | None, Found | None]:
     """(published, modified) from the first Article-like JSON-LD node that states them."""
     published = modified = None
-    for script in doc.xpath("//script[contains(translate(@type,'JSONLD','jsonld'),'ld+json')]"):
+    for script in tree_queries.jsonld_scripts(doc):
         try:
             data = json.loads((script.text or "").strip().rstrip(";") or "null", strict=False)
         except (ValueError, RecursionError):
@@ -117,7 +118,7 @@ def _from_jsonld(doc) -> tuple[Found | None, Found | None]:
 def _from_meta(doc) -> tuple[list[Found], Found | None]:
     """(all publication dates, the modification date) from meta tags, in order of how reliably sites fill them."""
     values: dict[str, str] = {}
-    for meta in doc.xpath("//meta[@content]"):
+    for meta in tree_queries.metas_with_content(doc):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
         values.setdefault(key, meta.get("content", ""))
     published = [f for k in _PUBLISHED_META if (f := _parse(values.get(k), "meta"))]
@@ -127,9 +128,8 @@ def _from_meta(doc) -> tuple[list[Found], Found | None]:
 
 def _from_time_element(doc) -> Found | None:
     """A `<time datetime>` marked as the publication time, else the first one in the article."""
-    marked = doc.xpath("//time[@pubdate or @itemprop='datePublished' or contains(@class,'publish')"
-                       " or contains(@class,'posted') or contains(@class,'entry-date')][@datetime]")
-    for el in marked + doc.xpath("(//article//time[@datetime])[1]"):
+    marked, in_article = tree_queries.marked_times(doc)
+    for el in marked + in_article:
         updated = "updated" in (el.get("class") or "").lower() and el.get("itemprop") != "datePublished"
         if not updated and (found := _parse(el.get("datetime"), "html")):
             return found

@@ -1,8 +1,30 @@
 """Dedup on constructed copies of real articles (the seeds): copies found, different articles kept apart."""
 
+import gzip
+import hashlib
 import itertools
+import random
+from pathlib import Path
 
-from newsdigest.dedupe import DuplicateIndex, assign_group, fingerprint
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from newsdigest.dedupe import (
+    NUM_PERM,
+    SCHEME,
+    SHINGLE_WORDS,
+    DuplicateIndex,
+    Fingerprint,
+    assign_group,
+    fingerprint,
+    minhash_values,
+    shingles_of,
+    tokens,
+)
+from newsdigest.html_extract import parse_html
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
 
 def _body(text: str) -> list[str]:
@@ -67,3 +89,70 @@ def test_short_texts_only_match_exactly():
     assign_group(index, "a", fingerprint("Russia and Tajikistan hold talks."))
     link = assign_group(index, "b", fingerprint("Russia and Tajikistan hold new talks."))
     assert link.rule == "first"
+
+
+# ---------------------------------------------------------------- fingerprint = the datasketch computation
+
+def _datasketch_fingerprint(text: str) -> Fingerprint:
+    """The fingerprint as computed before `minhash_values` (datasketch's MinHash.update_batch), kept as the
+    reference: stored signatures must stay bit-identical across versions."""
+    words = tokens(text)
+    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
+    mh = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    mh.update_batch([s.encode("utf-8") for s in shingles if s])
+    return Fingerprint(
+        content_hash=hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest(),
+        signature=np.asarray(mh.hashvalues, dtype="<u8").tobytes(),
+        shingle_count=len(shingles) if words else 0,
+    )
+
+
+def _bench_texts() -> list[str]:
+    """Text of the 341 benchmark pages (any text will do; these are long, multilingual, messy)."""
+    files = sorted((BENCH / "extraction" / "html").glob("*.html.gz")) + sorted((BENCH / "dates" / "html").glob("*.gz"))
+    texts = []
+    for f in files:
+        tree = parse_html(gzip.decompress(f.read_bytes()).decode("utf-8", "replace"))
+        if tree is not None:
+            texts.append(tree.text_content()[:20_000])  # about the longest article bodies
+    return texts
+
+
+EDGE_TEXTS = ["", "   ", "!!! ...", "one", "two words", "three words here", "Ünïcode ß Straße ﬁ ＡＢＣ", "a a a a a",
+              "\U0001f600 emoji 😀 words", "\ud800 lone surrogate is no word", "日本語のテキスト 中文 русский текст"]
+
+
+def test_fingerprint_equals_datasketch_on_seeds_and_edge_cases(seed_texts):
+    for text in [*seed_texts.values(), *EDGE_TEXTS]:
+        assert fingerprint(text) == _datasketch_fingerprint(text), text[:60]
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason=f"benchmark pages not found at {BENCH}")
+def test_fingerprint_equals_datasketch_on_benchmark_pages():
+    texts = _bench_texts()
+    assert len(texts) > 330
+    for text in texts:
+        for body in (text, text[:300]):  # a long body and a short one
+            assert fingerprint(body) == _datasketch_fingerprint(body)
+
+
+def test_minhash_values_equal_datasketch_on_random_sets():
+    rng = random.Random(3)
+    alphabet = "abcdefghij ÄöüßЖжΩ日本\U0001f600"
+    for size in [0, 1, 2, 3, 10, 100, 1000, 5000]:
+        for _ in range(5):
+            shingles = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20))) for _ in range(size)}
+            mh = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+            mh.update_batch([s.encode("utf-8") for s in shingles])
+            got = minhash_values(shingles)
+            assert got.dtype == mh.hashvalues.dtype
+            assert np.array_equal(got, mh.hashvalues)
+    assert minhash_values(set()).tolist() == [2**32 - 1] * NUM_PERM
+    assert minhash_values([]) is not minhash_values([])  # callers get their own array
+
+
+def test_shingles_of():
+    assert shingles_of([]) == set()
+    assert shingles_of(["a"]) == {"a"}
+    assert shingles_of(["a", "b"]) == {"a b"}
+    assert shingles_of(["a", "b", "c", "d", "a", "b", "c"]) == {"a b c", "b c d", "c d a", "d a b"}
