@@ -181,7 +181,7 @@ class Handover:
         """Chunks as harvests deliver them, until every harvest has finished and the queue is empty."""
         while True:
             try:
-                yield self._queue.get(timeout=0.2)
+                yield self._queue.get(timeout=0.05)  # how soon the end of the last harvest is noticed
             except queue.Empty:
                 # a harvest puts its last chunk before it finishes: finished + empty means nothing more comes
                 if all(_done(f) for f in harvests.values()) and self._queue.empty():

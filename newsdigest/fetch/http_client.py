@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
+import certifi
 import httpx
 
 from newsdigest.fetch.netguard import (
@@ -141,6 +144,17 @@ class _Exchange:
     retry_after: float | None = None
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One certificate-verifying TLS context (certifi's CA bundle, as httpx builds by default) for every client.
+
+    Why shared: httpx loads the CA bundle again for each client it creates, ~59 CPU ms (measured, 10 clients);
+    every harvest creates a client, so an unchanged re-run of four sources spent ~0.24 s of its ~1 s of work
+    there. An SSLContext may serve many connections and threads.
+    """
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class HttpClient:
     """Polite async fetcher; use as `async with HttpClient(settings) as client:`. Bound to one event loop."""
 
@@ -150,6 +164,7 @@ class HttpClient:
         s = settings
         self._client = httpx.AsyncClient(
             http2=s.http2 and HAVE_H2, follow_redirects=False, transport=transport, trust_env=False,
+            verify=_tls_context(),
             timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
                                   pool=s.connect_timeout),
             limits=httpx.Limits(max_connections=s.global_concurrency, max_keepalive_connections=s.global_concurrency),
