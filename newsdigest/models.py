@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from newsdigest.dedupe import Fingerprint
+    from newsdigest.fingerprint import Fingerprint
 
 # Where a publication date came from. "none" means no trustworthy date was found (published_at is None).
 DATE_SOURCES = ("jsonld", "meta", "url", "dateline", "feed", "html", "text", "none")

@@ -4,6 +4,7 @@ import gzip
 import hashlib
 import itertools
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,22 @@ def test_shingles_of():
     assert shingles_of(["a"]) == {"a"}
     assert shingles_of(["a", "b"]) == {"a b"}
     assert shingles_of(["a", "b", "c", "d", "a", "b", "c"]) == {"a b c", "b c d", "c d a", "d a b"}
+
+
+def test_fingerprint_parameters_are_datasketchs():
+    """The worker-side fingerprint draws datasketch's own permutations and start values, without importing it."""
+    import newsdigest.fingerprint as fp
+
+    reference = MinHash(num_perm=NUM_PERM, seed=fp.SEED, scheme=SCHEME)
+    assert fp.PERMUTATIONS.dtype == reference.permutations.dtype
+    assert np.array_equal(fp.PERMUTATIONS, reference.permutations)
+    assert fp._EMPTY.dtype == reference.hashvalues.dtype and np.array_equal(fp._EMPTY, reference.hashvalues)
+
+
+def test_extraction_workers_do_not_import_datasketch():
+    """`import newsdigest.extract` (what every extraction worker does) stays free of datasketch and scipy."""
+    import subprocess
+
+    code = "import sys, newsdigest.extract; print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
