@@ -38,7 +38,6 @@ added behaviour to them would need a new audit). `uninstall()` restores both (te
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import re
 from typing import Any
@@ -57,6 +56,8 @@ from lxml.html import (
     SelectElement,
     TextareaElement,
 )
+
+from newsdigest.trafilatura_speedups import installed_trafilatura_version as _version
 
 __all__ = ["SUBCLASS_ONLY", "TRAFILATURA_VERSION", "ControlChars", "has_control_chars", "install", "installed",
            "uninstall"]
@@ -121,20 +122,6 @@ class ControlChars:
 
     def __repr__(self) -> str:
         return f"<ControlChars for {self.pattern_object!r}>"
-
-
-def _version() -> str | None:
-    try:
-        import trafilatura
-    except ImportError:
-        return None
-    version = getattr(trafilatura, "__version__", None)
-    if version:
-        return str(version)
-    try:
-        return importlib.metadata.version("trafilatura")
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _pattern(current: Any) -> Any:

@@ -47,7 +47,8 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["TRAFILATURA_VERSION", "FastXPath", "equivalents", "install", "installed", "uninstall"]
+__all__ = ["TRAFILATURA_VERSION", "FastXPath", "equivalents", "install", "installed", "installed_trafilatura_version",
+           "uninstall"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -351,7 +352,8 @@ class FastXPath:
         return f"<FastXPath {self.name} for XPath({' '.join(self.xpath.path.split())!r})>"
 
 
-def _version() -> str | None:
+def installed_trafilatura_version() -> str | None:
+    """trafilatura's version as installed (its `__version__`, else the package metadata); None if absent."""
     try:
         import trafilatura
     except ImportError:
@@ -372,7 +374,7 @@ def _original(entry: Any) -> Any:
 def equivalents() -> dict[str, list[FastXPath]] | None:
     """The fast callables for trafilatura's current lists, without installing them; None when the installed
     trafilatura is not the version, or its XPaths not the text, these were written against."""
-    if _version() != TRAFILATURA_VERSION:
+    if installed_trafilatura_version() != TRAFILATURA_VERSION:
         return None
     from trafilatura import xpaths
 
@@ -398,7 +400,7 @@ def install() -> bool:
     if fast is None:
         LOGGER.warning(
             "trafilatura %s is not %s with the expected pruning XPaths: keeping its slower originals",
-            _version(),
+            installed_trafilatura_version(),
             TRAFILATURA_VERSION,
         )
         return False
