@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
-from newsdigest.memory import limit_heap_growth, release_free_memory
 from warehouse.db import DEFAULT_MEMORY_LIMIT, connect
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc controls: Linux only")
 
 
-def _anonymous_rss() -> int:
-    """Resident memory that is not file-backed: what the heap holds. Total RSS also counts resident pages of
-    shared libraries and mapped files, which the kernel may drop or fault in at any moment; in one full
-    `make test` run total RSS grew by only 141 MiB for 181 MiB of new buffers, and this test failed."""
-    info = psutil.Process().memory_info()
-    return info.rss - info.shared
+# Run in a fresh interpreter: twice in full `make test` runs, measured inside the test process, the growth for
+# 181 MiB of new buffers was only 141-144 MiB (total and anonymous RSS alike) and the test failed, though it
+# passes alone. The cause was not established (threads left by earlier tests - Prefect's services, event loops -
+# freeing memory during the measurement is one candidate); a fresh process measures the mechanism alone.
+_MEASURE = """
+import json, psutil
+from newsdigest.memory import limit_heap_growth, release_free_memory
+assert limit_heap_growth() is True
+rss = lambda: psutil.Process().memory_info().rss
+before = rss()
+pages = [bytearray(190_000) for _ in range(1_000)]  # ~190 MB of page-sized buffers, as a batch in flight
+for page in pages:
+    page[::4096] = b"x" * len(page[::4096])  # touch every memory page
+held = rss()
+del pages
+assert release_free_memory() is True
+print(json.dumps({"before": before, "held": held, "after": rss()}))
+"""
 
 
 def test_freed_page_buffers_go_back_to_the_system():
-    assert limit_heap_growth() is True
-    before = _anonymous_rss()
-    pages = [bytearray(190_000) for _ in range(1_000)]  # ~190 MB of page-sized buffers, as a batch in flight
-    for page in pages:
-        page[::4096] = b"x" * len(page[::4096])  # touch every memory page
-    held = _anonymous_rss()
-    del pages
-    assert release_free_memory() is True
-    after = _anonymous_rss()
+    out = subprocess.run([sys.executable, "-c", _MEASURE], capture_output=True, text=True, check=True).stdout
+    rss = json.loads(out)
+    before, held, after = rss["before"], rss["held"], rss["after"]
     assert held - before > 150 * 2**20
     assert after - before < 40 * 2**20, f"{(after - before) / 2**20:.0f} MiB kept after freeing 190 MB"
 
