@@ -17,6 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -55,23 +56,24 @@ def cpu_ms_per_page(run: Callable[[], object], n_pages: int, passes: int) -> flo
     return 1000 * best / n_pages
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--passes", type=int, default=3)
-    args = parser.parse_args(argv)
-    if not (args.data / "ground-truth.json").exists():
-        print(f"skipped: benchmark data not found at {args.data}")
-        return 0
+@dataclass(frozen=True)
+class Workload:
+    """The benchmark pages, ready to time: `bare` runs `trafilatura.extract` (defaults) over every page's decoded
+    text, `ours` runs `extract_document` over the raw bytes as the pipeline hands them over."""
+
+    pages: int
+    bare: Callable[[], None]
+    ours: Callable[[], None]
+    warm_up: Callable[[], None]  # imports, vocabularies, compiled patterns: run before timing
+
+
+def workload(data: Path) -> Workload:
     import trafilatura
 
-    pages = load_pages(args.data)
+    pages = load_pages(data)
     texts = [decode_bytes(raw, "text/html").text for _, raw in pages]
     docs = [RawDocument("bench", url, raw, "text/html", datetime(2024, 1, 1), url=url) for url, raw in pages]
     max_bytes = 50 * 1024 * 1024
-    for doc in docs[:3]:  # warm up: imports, vocabularies, compiled patterns
-        extract_document(doc, max_bytes)
-        trafilatura.extract(texts[0])
 
     def bare() -> None:
         for html in texts:
@@ -81,15 +83,43 @@ def main(argv: list[str] | None = None) -> int:
         for doc in docs:
             extract_document(doc, max_bytes)
 
+    def warm_up() -> None:
+        for doc in docs[:3]:
+            extract_document(doc, max_bytes)
+            trafilatura.extract(texts[0])
+
+    return Workload(len(pages), bare, ours, warm_up)
+
+
+def arguments(argv: list[str] | None, description: str) -> argparse.Namespace | None:
+    """--data and --passes; None (after saying so) when the benchmark data is absent."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--passes", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not (args.data / "ground-truth.json").exists():
+        print(f"skipped: benchmark data not found at {args.data}")
+        return None
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, __doc__.splitlines()[0])
+    if args is None:
+        return 0
+    work = workload(args.data)
+    work.warm_up()
+    bare, ours, pages = work.bare, work.ours, work.pages
+
     from newsdigest import parse_speedups, trafilatura_speedups
 
     trafilatura_speedups.uninstall()  # bare = trafilatura as installed, without our equivalent XPaths
     parse_speedups.uninstall()  # nor our shortcuts in its page loading
-    bare_ms = cpu_ms_per_page(bare, len(pages), args.passes)
+    bare_ms = cpu_ms_per_page(bare, pages, args.passes)
     trafilatura_speedups.install()  # as newsdigest.html_extract runs them
     parse_speedups.install()
-    ours_ms = cpu_ms_per_page(ours, len(pages), args.passes)
-    print(f"pages={len(pages)}  CPU ms/page (single process, process_time, best of {args.passes})")
+    ours_ms = cpu_ms_per_page(ours, pages, args.passes)
+    print(f"pages={pages}  CPU ms/page (single process, process_time, best of {args.passes})")
     print(f"  trafilatura.extract (defaults) {bare_ms:6.1f}")
     print(f"  extract_document               {ours_ms:6.1f}")
     print(f"  ratio extract_document / bare  {ours_ms / bare_ms:6.2f}")

@@ -11,45 +11,23 @@ passes, trafilatura's caches reset before each pass). Exits 0 without measuring 
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from extract_cost import DEFAULT_DATA, cpu_ms_per_page, load_pages  # noqa: E402
+from extract_cost import arguments, cpu_ms_per_page, workload  # noqa: E402
 
 from newsdigest import trafilatura_speedups  # noqa: E402
-from newsdigest.decode import decode_bytes  # noqa: E402
-from newsdigest.extract import extract_document  # noqa: E402
-from newsdigest.models import RawDocument  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--passes", type=int, default=3)
-    args = parser.parse_args(argv)
-    if not (args.data / "ground-truth.json").exists():
-        print(f"skipped: benchmark data not found at {args.data}")
+    args = arguments(argv, __doc__.splitlines()[0])
+    if args is None:
         return 0
-    import trafilatura
-
-    pages = load_pages(args.data)
-    texts = [decode_bytes(raw, "text/html").text for _, raw in pages]
-    docs = [RawDocument("bench", url, raw, "text/html", datetime(2024, 1, 1), url=url) for url, raw in pages]
-    max_bytes = 50 * 1024 * 1024
-
-    def bare() -> None:
-        for html in texts:
-            trafilatura.extract(html)
-
-    def ours() -> None:
-        for doc in docs:
-            extract_document(doc, max_bytes)
+    work = workload(args.data)
 
     trafilatura_speedups.uninstall()
     results: dict[str, tuple[float, float]] = {}
@@ -57,15 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         if label == "install()" and not trafilatura_speedups.install():
             print(f"install() refused: trafilatura is not {trafilatura_speedups.TRAFILATURA_VERSION} as expected")
             return 1
-        for doc in docs[:3]:  # warm up: imports, vocabularies, compiled patterns
-            extract_document(doc, max_bytes)
-            trafilatura.extract(texts[0])
-        results[label] = (cpu_ms_per_page(bare, len(pages), args.passes),
-                          cpu_ms_per_page(ours, len(pages), args.passes))
+        work.warm_up()
+        results[label] = (cpu_ms_per_page(work.bare, work.pages, args.passes),
+                          cpu_ms_per_page(work.ours, work.pages, args.passes))
     trafilatura_speedups.uninstall()
 
     (bare_before, ours_before), (bare_after, ours_after) = results.values()
-    print(f"pages={len(pages)}  CPU ms/page (single process, process_time, best of {args.passes})")
+    print(f"pages={work.pages}  CPU ms/page (single process, process_time, best of {args.passes})")
     print(f"  {'':30} {'original':>9} {'install()':>9} {'saved':>7}")
     for name, before, after in (("trafilatura.extract (defaults)", bare_before, bare_after),
                                 ("extract_document", ours_before, ours_after)):
