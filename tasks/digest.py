@@ -94,11 +94,8 @@ def score_pending(con: duckdb.DuckDBPyConnection, threshold: float, now: datetim
     todo = sql.unscored(con)
     for start in range(0, len(todo), SCORE_BATCH):
         batch = todo[start : start + SCORE_BATCH]
-        if len(batch) >= 2 * SCORE_CHUNK and parallel.pool_running():
-            parts = parallel.map_on_pool(score_rows, [batch[i : i + SCORE_CHUNK]
-                                                      for i in range(0, len(batch), SCORE_CHUNK)], threshold, now)
-        else:
-            parts = [score_rows(batch, threshold, now)]
+        chunks = [batch[i : i + SCORE_CHUNK] for i in range(0, len(batch), SCORE_CHUNK)]
+        parts = parallel.map_on_pool(score_rows, chunks, threshold, now)  # in this thread without a running pool
         sql.write_scores(con, [r for rel, _ in parts for r in rel], [r for _, ent in parts for r in ent])
     return len(todo)
 
