@@ -5,8 +5,12 @@ glibc raises its mmap threshold after such blocks are freed (up to 32 MiB), so l
 arenas, and freed arena memory stays in the process: in the N = 2,000 pipeline benchmark the flow's process
 held 733 MiB at the end of ingestion, of which live Python objects were a few tens of MiB and
 `malloc_trim(0)` gave 274 MiB back to the system at once (measured with `gc.get_objects` and psutil).
-Pinning the mmap threshold at 128 KiB keeps big buffers in their own mappings (returned on free), and a trim
-after each stored batch returns what the arenas freed. Both cost microseconds to a few milliseconds a batch.
+So the flow's process trims after each stored batch, and extraction workers every few chunks.
+
+Pinning the mmap threshold at 128 KiB (big buffers in their own mappings) was tried as well and dropped: every
+page-sized buffer then cost a fresh mapping, faulted in and unmapped, 1.2-1.5 ms of system time per page in the
+workers and ~1 s per 2,000 pages in the flow's process, and the trims alone kept the peaks as low (flow process
+900 vs 942 MiB at N = 2,000, workers 87 vs 87 MiB; docs/performance.md, round 4).
 """
 
 from __future__ import annotations
@@ -16,9 +20,6 @@ import ctypes.util
 import sys
 from functools import cache
 
-M_MMAP_THRESHOLD = -3  # mallopt parameter numbers from glibc's <malloc.h>
-MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's starting value; setting it explicitly turns the dynamic raise off
-
 
 @cache
 def _libc() -> ctypes.CDLL | None:
@@ -26,18 +27,10 @@ def _libc() -> ctypes.CDLL | None:
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt  # noqa: B018 - musl and others lack these: then do nothing
-        libc.malloc_trim  # noqa: B018
+        libc.malloc_trim  # noqa: B018 - musl and others lack it: then do nothing
     except (OSError, AttributeError):
         return None
     return libc
-
-
-@cache
-def limit_heap_growth() -> bool:
-    """Serve large allocations from their own mappings for the rest of the process; True if applied."""
-    libc = _libc()
-    return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 
 def release_free_memory() -> bool:

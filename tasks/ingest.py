@@ -26,7 +26,7 @@ from prefect.utilities.annotations import quote
 from newsdigest import parallel
 from newsdigest.dedupe import DuplicateIndex
 from newsdigest.fetch.base import FetchFailure, fetcher_for
-from newsdigest.memory import limit_heap_growth, release_free_memory
+from newsdigest.memory import release_free_memory
 from newsdigest.models import ExtractedDocument, RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
@@ -139,7 +139,6 @@ class ExtractStore:
     def __init__(self, settings: Settings, run_id: str, runner: TaskRunner | None = None) -> None:
         from tasks.runners import batches_in_flight
 
-        limit_heap_growth()  # this process holds pages in flight: keep freed ones from piling up in the heap
         self.settings, self.run_id, self.runner = settings, run_id, runner
         self.window = batches_in_flight(runner) if runner is not None else 0
         self.outcomes: dict[str, SourceOutcome] = {}
