@@ -53,16 +53,18 @@ def release_claims(run_id: str) -> None:
 
 
 @task(name="harvest-source", task_run_name="harvest {source.name}", cache_policy=NO_CACHE)
-def harvest_source(source: Source, settings: Settings, run_id: str, emit: Emit | None = None
+def harvest_source(source: Source, settings: Settings, run_id: str, emit: Emit | None = None,
+                   expect: Callable[[], None] | None = None
                    ) -> tuple[list[RawDocument], list[FetchFailure], dict[str, int]]:
     """Harvest one source. With `emit` (the flow's bounded hand-over), pages go to it in chunks of
-    `settings.batch_size` while the harvest goes on, and the returned document list is empty."""
+    `settings.batch_size` while the harvest goes on, and the returned document list is empty. `expect` is
+    called when a changed listing announces pages to fetch (`newsdigest.fetch.web.harvest`)."""
     logger = get_run_logger()
     cache, pending = _state(source, settings)
     if pending:
         logger.info("source %s: retrying %d pages that failed or were not stored before", source.name, len(pending))
     result = harvest(source, settings.http, cache, pending, claim=claimer(run_id), emit=emit,
-                     window=settings.batch_size)
+                     window=settings.batch_size, expect=expect)
     _record(result, settings, run_id)
     for failure in result.failures:
         logger.error("source %s: %s [%s]", source.name, failure.message, failure.error_class)

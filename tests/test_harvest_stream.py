@@ -93,3 +93,28 @@ def test_a_closed_handover_releases_a_blocked_harvest():
     handover.close()
     thread.join(timeout=5)
     assert not thread.is_alive() and len(raised) == 1
+
+
+def test_expect_is_called_once_for_a_changed_listing_and_never_for_an_unchanged_one():
+    """The flow starts its extraction workers on `expect`: as soon as a listing brings pages, not for a 304."""
+    from newsdigest.fetch.web import CacheEntry
+
+    pages = {f"/p/{n}": Route(_page(n), headers={"Content-Type": "text/html"}) for n in range(3)}
+    with LoopbackSite(pages) as running:
+        items = "".join(f"<item><title>{n}</title><link>{running.url(f'/p/{n}')}</link></item>" for n in range(3))
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+        running.routes["/feed.xml"] = Route(feed, headers={"Content-Type": "application/rss+xml", "ETag": '"f1"'})
+        source = Source("s", "feed", url=running.url("/feed.xml"))
+        calls: list[int] = []
+        fetched_at_call: list[int] = []
+
+        def expect() -> None:
+            calls.append(1)
+            fetched_at_call.append(sum(1 for path in running.paths() if path.startswith("/p/")))
+
+        result = harvest(source, FAST, {}, expect=expect)
+        assert calls == [1] and fetched_at_call == [0]  # once, before the first page was requested
+        assert result.counts["fetched"] == 3
+        cache = {running.url("/feed.xml"): CacheEntry(etag='"f1"')}
+        harvest(source, FAST, cache, expect=expect)  # the feed answers 304: nothing new is coming
+        assert calls == [1]

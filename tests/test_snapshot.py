@@ -144,6 +144,31 @@ def test_snapshot_copy_equals_the_live_data_after_uncheckpointed_writes(tmp_path
     assert _read_only_scalar(target, "SELECT count(*) FROM pipeline_runs WHERE run_id = 'late'") == 1
 
 
+def test_unchanged_warehouse_keeps_its_snapshot_and_a_write_refreshes_it(tmp_path: Path):
+    """An unchanged run does not copy the warehouse again; the next write (even one row) is published."""
+    live = tmp_path / "warehouse.duckdb"
+    _small_warehouse(live, 1)
+    target = publish_snapshot(live)
+    first = target.stat()
+    time.sleep(0.02)
+    con = open_warehouse(live)  # open, read, checkpoint, close: nothing written
+    try:
+        con.execute("SELECT count(*) FROM pipeline_runs").fetchone()
+    finally:
+        con.close()
+    assert publish_snapshot(live) == target
+    again = target.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # the same file, not a copy
+    con = open_warehouse(live)
+    try:
+        _add_run(con, "later")
+    finally:
+        con.close()
+    publish_snapshot(live)
+    assert target.stat().st_ino != first.st_ino
+    assert _read_only_scalar(target, "SELECT count(*) FROM pipeline_runs WHERE run_id = 'later'") == 1
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_writer_run_succeeds_while_an_analyst_reads_the_snapshot(tmp_path: Path):
     from flows.ingest import ingest

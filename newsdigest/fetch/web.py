@@ -108,7 +108,8 @@ FIRST_CHUNK = 25
 
 def harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry],
             pending: list[str] | None = None, now: datetime | None = None, claim: Claim | None = None,
-            emit: Emit | None = None, window: int = DEFAULT_WINDOW) -> WebHarvest:
+            emit: Emit | None = None, window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None
+            ) -> WebHarvest:
     """Synchronous entry point (runs its own event loop; call it from a worker thread or a Prefect task).
 
     `claim`, given the canonical page URLs this source lists, returns those it may fetch: when several sources
@@ -117,14 +118,18 @@ def harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry]
     may block (a bounded queue): fetching pauses once `window` pages wait to be handed over. It runs in a
     helper thread, so a blocked `emit` never stalls the event loop (no spurious timeouts of in-flight
     requests). Without `emit`, documents are collected in the returned `WebHarvest.documents`.
+    `expect`, when given, is called once as soon as a listing (feed, sitemap, home page) answered with new
+    content and lists pages to fetch, before they are fetched: new pages are probably coming, so the caller
+    can start what will process them (the ingest flow starts its extraction workers, ~1 s of imports, which
+    then overlaps the fetching instead of delaying the first batch). An unchanged listing (304) never calls it.
     """
     return asyncio.run(_harvest(source, settings_for_source(settings, source), cache, pending or [], now, claim,
-                                emit, max(1, window)))
+                                emit, max(1, window), expect))
 
 
 async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry], pending: list[str],
                    now: datetime | None, claim: Claim | None, emit: Emit | None = None,
-                   window: int = DEFAULT_WINDOW) -> WebHarvest:
+                   window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None) -> WebHarvest:
     out = WebHarvest(source.name)
     async with HttpClient(settings) as client:
         lister = _Lister(source, client, cache, out, now or datetime.now(UTC).replace(tzinfo=None))
@@ -136,6 +141,8 @@ async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, Cach
         mine = claim([item.url for item in out.listed]) if claim else {item.url for item in out.listed}
         to_fetch = [item for item in out.listed if item.url in mine]
         out.shared = len(out.listed) - len(to_fetch)
+        if expect is not None and to_fetch and out.listing_bodies:
+            expect()
         await _fetch_pages(client, source, to_fetch, cache, out, emit, window)
     return out
 
