@@ -38,6 +38,12 @@ def test_pipeline_benchmark_runs_on_thirty_pages(tmp_path: Path):
     assert report["duplicates_linked"] >= report["expected_near_duplicates"]
     assert report["rerun_totals"]["articles_new"] == 0  # the unchanged re-run stores nothing
     assert {"fetch", "extract", "store"} <= set(report["stages"])
+    # the limits are measured before and after the runs (a fresh interpreter), and their mean is used
+    for key in ("limit_bare_trafilatura_aps", "limit_our_extractor_cpu_ms"):
+        before, after = report[f"{key}_before"], report[f"{key}_after"]
+        assert before > 0 and after > 0 and report[key] == round((before + after) / 2, 1)
+    assert report["ratio_vs_bare_trafilatura_aps"] == round(
+        report["end_to_end_aps"] / report["limit_bare_trafilatura_aps"], 3)
     assert report["limit_bare_trafilatura_aps"] > 0 and report["end_to_end_aps"] > 0
 
 
