@@ -247,8 +247,33 @@ def test_per_host_spacing(loopback_site):
     assert all(r.ok for r in responses)
     times = [s.time for s in loopback_site.requests]  # robots.txt included: it is paced too
     assert len(times) == 5
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.2 - 0.02, gaps
+    # Measured where requests arrive, one late arrival shortens the gap after it (a loaded machine delayed one by
+    # 22 ms once), so the server side checks the pace over the run; HostGate's own test checks every gap.
+    assert times[-1] - times[0] >= 4 * 0.2 - 0.05, times
+
+
+def test_host_gate_spaces_every_start_and_caps_concurrency():
+    from newsdigest.fetch.robots import HostGate
+
+    async def run() -> tuple[list[float], int]:
+        gate, starts, inflight, peak = HostGate(per_host=2, delay=0.05, global_limit=8), [], 0, 0
+
+        async def one() -> None:
+            nonlocal inflight, peak
+            async with gate.slot("example.org"):
+                starts.append(time.monotonic())  # no await since the gate set the next start
+                inflight += 1
+                peak = max(peak, inflight)
+                await asyncio.sleep(0.12)  # longer than the delay: the concurrency cap binds too
+                inflight -= 1
+
+        await asyncio.gather(*(one() for _ in range(6)))
+        return starts, peak
+
+    starts, peak = asyncio.run(run())
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 6 and min(gaps) >= 0.05 - 0.005, gaps
+    assert peak == 2
 
 
 def test_per_host_concurrency_is_capped(loopback_site):
