@@ -28,6 +28,7 @@ from prefect.utilities.annotations import quote
 
 from newsdigest import parallel
 from newsdigest.fetch.base import FetchFailure
+from newsdigest.memory import gc_frozen
 from newsdigest.settings import Settings
 from newsdigest.sources import load_http_overrides, load_sources
 from tasks.concurrency import publish_snapshot, writes_warehouse
@@ -63,7 +64,9 @@ def _run_name() -> str:
 def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dict:
     """Load every enabled source into the warehouse. Returns per-source counts (also a table artifact)."""
     settings = settings_for(sources_file, warehouse)
-    with keep_open(settings.warehouse):  # one DuckDB instance for the run: no checkpoint and reload per task
+    # one DuckDB instance for the run (no checkpoint and reload per task); the process's long-lived objects out of
+    # the garbage collector's full passes (newsdigest/memory.py)
+    with keep_open(settings.warehouse), gc_frozen():
         return _ingest(settings)
 
 

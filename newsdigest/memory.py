@@ -1,4 +1,5 @@
-"""Keep the C heap from hoarding freed page buffers (glibc only; elsewhere every call is a no-op).
+"""Keep the C heap from hoarding freed page buffers (glibc only; elsewhere every call is a no-op), and keep the
+garbage collector off the process's long-lived objects during an ingest run (`gc_frozen`).
 
 Why: ingestion churns through ~190 KB page bodies, decoded strings and Arrow buffers from several threads.
 glibc raises its mmap threshold after such blocks are freed (up to 32 MiB), so later ones come from per-thread
@@ -17,8 +18,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+
+_freeze_lock = threading.Lock()
+_freeze_depth = 0
 
 
 @cache
@@ -40,3 +48,32 @@ def release_free_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+@contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Leave the objects that exist now (imported modules, classes, Prefect's and pydantic's machinery: ~400k in
+    the ingest flow's process) out of the cyclic garbage collector's full passes while the block runs.
+
+    Why: an ingest run allocates steadily (pages, rows, Prefect's state objects), which triggers full (oldest
+    generation) collections, and each walked every one of those long-lived objects again: 7 full passes, 0.99 s
+    of thread CPU in the flow's process over a 2,000-page benchmark run, 0.53 s with them frozen (`gc.callbacks`
+    timing every collection; ~0.2 ms per page, the run's own objects, the dedup index above all, are still
+    walked). The extraction workers collect ~0.06 ms per page and are left alone. Nothing that exists
+    at the start of an ingest run becomes garbage during it in any amount that matters, so they are frozen
+    (`gc.freeze`) for the block and handed back to the collector (`gc.unfreeze`) at its end; a process running
+    many flows (a served deployment, the tests) does not accumulate frozen objects. Nested blocks unfreeze
+    only at the outermost exit.
+    """
+    global _freeze_depth
+    with _freeze_lock:
+        _freeze_depth += 1
+        if _freeze_depth == 1:
+            gc.freeze()
+    try:
+        yield
+    finally:
+        with _freeze_lock:
+            _freeze_depth -= 1
+            if _freeze_depth == 0:
+                gc.unfreeze()

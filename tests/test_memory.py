@@ -80,3 +80,32 @@ def test_connections_checkpoint_rarely(tmp_path: Path, monkeypatch):
             "16.0MB", "15.2MiB", "16MB")
     finally:
         con.close()
+
+
+def test_gc_frozen_keeps_old_objects_out_of_collections_until_the_outermost_exit():
+    import gc
+
+    from newsdigest.memory import gc_frozen
+
+    assert gc.get_freeze_count() == 0
+    with gc_frozen():
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the modules, classes and functions loaded so far
+        with gc_frozen():  # the weekly flow's ingest subflow inside the weekly flow, or two runs in threads
+            assert gc.get_freeze_count() >= frozen
+        assert gc.get_freeze_count() >= frozen  # still frozen: the outer block has not ended
+        cycle: list = []
+        cycle.append(cycle)  # made after the freeze: still collected
+        del cycle
+        assert gc.collect() >= 1
+    assert gc.get_freeze_count() == 0
+
+
+def test_gc_frozen_unfreezes_when_the_run_fails():
+    import gc
+
+    from newsdigest.memory import gc_frozen
+
+    with pytest.raises(RuntimeError), gc_frozen():
+        raise RuntimeError("ingest failed")
+    assert gc.get_freeze_count() == 0
