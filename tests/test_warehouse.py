@@ -181,3 +181,33 @@ def test_archive_reads_rows_written_with_zlib_and_refuses_unknown_codecs():
     assert archive.unpack("zlib", zlib.compress(data, 1)) == data
     with pytest.raises(ValueError, match="unknown archive codec"):
         archive.unpack("lz77", data)
+
+
+def test_retry_while_locked_waits_out_a_lock_and_raises_anything_else():
+    import duckdb
+
+    from warehouse.db import retry_while_locked
+
+    calls: list[int] = []
+
+    def locked_twice() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise duckdb.IOException('IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held')
+        return "opened"
+
+    assert retry_while_locked(locked_twice, attempts=3) == "opened" and len(calls) == 3
+
+    def broken() -> None:
+        calls.append(1)
+        raise duckdb.IOException("IO Error: Cannot open file: No such file or directory")
+
+    calls.clear()
+    with pytest.raises(duckdb.IOException, match="No such file"):
+        retry_while_locked(broken, attempts=5)
+    assert len(calls) == 1  # not a lock: no retry
+
+    calls.clear()
+    with pytest.raises(duckdb.IOException, match="lock"):
+        retry_while_locked(locked_twice, attempts=2)  # the lock outlasts the attempts: its error is raised
+    assert len(calls) == 2

@@ -12,10 +12,11 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -62,24 +63,42 @@ def _config() -> dict[str, str]:
             or DEFAULT_CHECKPOINT_THRESHOLD}
 
 
+T = TypeVar("T")
+
+
+def _locked(exc: BaseException) -> bool:
+    """DuckDB's answer when another process holds the file's write lock (IOException "Could not set lock");
+    ResourceInUse is kept as a safety net for an instance of this process still being torn down by a thread."""
+    return isinstance(exc, duckdb.ResourceInUseException) or (
+        isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower())
+
+
+def retry_while_locked(work: Callable[[], T], attempts: int) -> T:
+    """`work()`, retried with backoff (0.25 s, doubling, at most 5 s between tries) while the DuckDB file is
+    locked by another process; any other error, or the last attempt's, is raised. Shared by `connect` and
+    `warehouse.snapshot`, so every way into the file waits for a writer the same way."""
+    delay = 0.25
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+            if not _locked(exc) or attempt == attempts:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
+
+
 def connect(path: Path, read_only: bool = False, attempts: int = 8) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, retrying with backoff while another process holds the write lock."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    delay = 0.25
-    for attempt in range(1, attempts + 1):
-        try:
-            with _CONNECT_LOCK:
-                return duckdb.connect(str(path), read_only=read_only, config=_config())
-        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
-            # another process holds the write lock (IOException "Could not set lock"); ResourceInUse is kept
-            # as a safety net for an instance of this process still being torn down by another thread
-            busy = isinstance(exc, duckdb.ResourceInUseException) or "lock" in str(exc).lower()
-            if not busy or attempt == attempts:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
-    raise AssertionError("unreachable")
+
+    def open_file() -> duckdb.DuckDBPyConnection:
+        with _CONNECT_LOCK:
+            return duckdb.connect(str(path), read_only=read_only, config=_config())
+
+    return retry_while_locked(open_file, attempts)
 
 
 # Tasks of one flow run share a process and open their own connections from worker threads. DuckDB's

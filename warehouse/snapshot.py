@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WRITE_LOCK, connect
+from warehouse.db import WRITE_LOCK, connect, retry_while_locked
 
 SNAPSHOT_SUFFIX = "-snapshot"
 
@@ -117,8 +116,7 @@ def _copy_checkpointed(warehouse: Path, tmp: Path, target: Path) -> bool | str:
 
 def _copy_database(warehouse: Path, tmp: Path, attempts: int) -> None:
     """DuckDB's own copy (tables and views; consistent even with a log pending), retried while locked."""
-    delay = 0.25
-    for attempt in range(1, attempts + 1):
+    def copy() -> None:
         tmp.unlink(missing_ok=True)
         con = duckdb.connect()  # in-memory: attaches the live file read-only and the new copy read-write
         try:
@@ -126,14 +124,10 @@ def _copy_database(warehouse: Path, tmp: Path, attempts: int) -> None:
             con.execute(f"ATTACH {_quote(tmp)} AS snap")
             con.execute("COPY FROM DATABASE live TO snap")
             con.execute("DETACH snap")
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts:
-                raise
         finally:
             con.close()
-        time.sleep(delay)
-        delay = min(delay * 2, 5.0)
+
+    retry_while_locked(copy, attempts)
 
 
 def _check(copy: Path) -> None:
