@@ -98,28 +98,22 @@ def test_gc_frozen_keeps_old_objects_out_of_collections_until_the_outermost_exit
     assert gc.get_freeze_count() == 0
     gc.disable()  # no automatic collection may take `old` before the freeze; gc.collect() below still runs
     try:
-        _frozen_block_checks(gc_frozen, garbage_cycle)
+        old = garbage_cycle()  # exists when the block starts, like the modules and classes of a flow process
+        with gc_frozen():
+            assert gc.get_freeze_count() > 1000  # the modules, classes and functions loaded so far
+            new = garbage_cycle()  # made during the run: still collected
+            gc.collect()
+            assert new() is None
+            assert old() is not None  # frozen: full passes do not walk it
+            with gc_frozen():  # the weekly flow's ingest subflow inside the weekly flow, or two runs in threads
+                pass
+            gc.collect()
+            assert old() is not None  # the inner block's end does not unfreeze the outer block's objects
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert old() is None  # handed back to the collector at the outermost exit
     finally:
         gc.enable()
-
-
-def _frozen_block_checks(gc_frozen, garbage_cycle) -> None:
-    import gc
-
-    old = garbage_cycle()  # exists when the block starts, like the modules and classes of a flow process
-    with gc_frozen():
-        assert gc.get_freeze_count() > 1000  # the modules, classes and functions loaded so far
-        new = garbage_cycle()  # made during the run: still collected
-        gc.collect()
-        assert new() is None
-        assert old() is not None  # frozen: full passes do not walk it
-        with gc_frozen():  # the weekly flow's ingest subflow inside the weekly flow, or two runs in threads
-            pass
-        gc.collect()
-        assert old() is not None  # the inner block's end does not unfreeze the outer block's objects
-    assert gc.get_freeze_count() == 0
-    gc.collect()
-    assert old() is None  # handed back to the collector at the outermost exit
 
 
 def test_gc_frozen_unfreezes_when_the_run_fails():
