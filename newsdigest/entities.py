@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from itertools import compress
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -44,6 +45,8 @@ MIN_STEM = 4  # letters before a `*`
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
+_GROUP = re.Match.group
+MEMO_LIMIT = 200_000  # distinct words remembered by Lexicon.starts before the memo is cleared (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ class Lexicon:
         # first MIN_STEM letters of every stem: most words share none, and skip the stem look-ups
         self._heads = {(c, t[:MIN_STEM]) for c, t in self._stems}
         self._heads |= {(c, t[:MIN_STEM]) for c, prefix, t in self._phrases if prefix}
+        self._memo: dict[str, tuple | None] = {}  # word -> classify(word), for `starts`
+        self._starters: set[str] = set()  # the words in _memo that can start a mention
         self._fuzzy: dict[str, tuple[list[str], list[str]]] = {}  # first letter -> (spellings, keys)
         for text, key in sorted(fuzzy_targets.items()):
             names, keys = self._fuzzy.setdefault(text[0], ([], []))
@@ -202,6 +207,29 @@ class Lexicon:
                 and orig.isalpha() and orig.isascii()):
             fuzzy = self.fuzzy_key(orig)
         return (single, tuple(phrases), fuzzy) if single or phrases or fuzzy else None
+
+    def starts(self, origs: list[str]) -> list[int]:
+        """Indexes of the words of `origs` that can start a mention (`classify` not None), in order.
+
+        Why not `classify` per word in a Python loop: ~95 % of words start nothing, and the loop cost more than
+        the rest of the scan. Here each distinct new word is classified once (set difference against the memo),
+        and the positions come from C-level `map`/`compress` over the list."""
+        memo = self._memo
+        new = set(origs).difference(memo)
+        if new:
+            if len(memo) + len(new) > MEMO_LIMIT:
+                memo.clear()
+                self._starters.clear()
+                new = set(origs)
+            for word in new:
+                info = memo[word] = self.classify(word)
+                if info is not None:
+                    self._starters.add(word)
+        return list(compress(range(len(origs)), map(self._starters.__contains__, origs)))
+
+    def classified(self, word: str) -> tuple[str | None, tuple[_Term, ...], str | None] | None:
+        """`classify(word)` from the memo `starts` filled (call `starts` on the word's text first)."""
+        return self._memo[word]
 
     @lru_cache(maxsize=50_000)  # noqa: B019
     def fuzzy_key(self, orig: str) -> str | None:
@@ -263,15 +291,13 @@ def _match(words: tuple[_Word | None, ...], k: int, j: int, origs: list[str]) ->
 def _scan(lex: Lexicon, text: str) -> list[tuple[str, int, int, bool]]:
     """Every mention in `text` as (key, start, end, fuzzy), character offsets into `text`, in reading order."""
     words = list(_WORD.finditer(_normalise(text)))
-    origs = [m.group() for m in words]
-    classify, n, i = lex.classify, len(origs), 0
+    origs = list(map(_GROUP, words))
     spans: list[tuple[str, int, int, bool]] = []
-    while i < n:
-        info = classify(origs[i])
-        if info is None:
-            i += 1
+    end = 0  # words before this index are consumed by the last mention
+    for i in lex.starts(origs):
+        if i < end:
             continue
-        single, phrases, fuzzy_key = info
+        single, phrases, fuzzy_key = lex.classified(origs[i])
         key, end, fuzzy = None, 0, False
         for term in phrases:  # longest first
             end = _match(term.words, 0, i, origs)
@@ -283,7 +309,6 @@ def _scan(lex: Lexicon, text: str) -> list[tuple[str, int, int, bool]]:
             key, fuzzy = (single, False) if single else (fuzzy_key, fuzzy_key is not None)
         if key:  # "" = stop phrase
             spans.append((key, words[i].start(), words[end - 1].end(), fuzzy))
-        i = end
     return spans
 
 

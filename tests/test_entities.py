@@ -177,3 +177,18 @@ def test_cached_scans_do_not_leak_between_texts():
     assert first["lavrov"].count == 2 and "shoigu" not in first
     assert second["lavrov"].count == 1 and second["shoigu"].count == 1
     assert by_key("Lavrov in Dushanbe", "Lavrov said the border was calm.") == first
+
+
+def test_starts_marks_exactly_the_words_classify_accepts_and_survives_a_full_memo(monkeypatch):
+    import newsdigest.entities as entities
+
+    lex = _lex({"key": "a", "name": "Alphaorg", "group": "other", "terms": ["alpha* ~ beta", "=Gam", "Deltaville"]})
+    words = ["the", "alphas", "Gam", "gam", "Deltavile", "beta", "the", "Gam"]
+    expected = [i for i, w in enumerate(words) if lex.classify(w) is not None]
+    assert expected == [1, 2, 4, 7]  # the stem, the forced-case acronym, a fuzzy near-miss of Deltaville
+    assert lex.starts(words) == expected
+    assert lex.starts(words[::-1]) == [len(words) - 1 - i for i in reversed(expected)]  # memo hits, same answer
+    monkeypatch.setattr(entities, "MEMO_LIMIT", 3)  # the next new words overflow the memo: cleared, not grown
+    assert lex.starts(["gamma", "Gam", "alphabet"]) == [1, 2]
+    assert len(lex._memo) <= 3
+    assert lex.starts(words) == expected
