@@ -13,8 +13,8 @@ from importlib.metadata import version
 
 from newsdigest.dates import date_from_url, find_publication_date
 from newsdigest.decode import decode_bytes
-from newsdigest.fetch.folder import gunzip_capped, is_gzip
 from newsdigest.fingerprint import fingerprint
+from newsdigest.gzipped import gunzip_capped, is_gzip
 from newsdigest.html_extract import extract_html, parse_html
 from newsdigest.models import (
     NO_DATE,

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from newsdigest.fetch.base import FetchFailure
-from newsdigest.fetch.folder import FolderFetcher, gunzip_capped, media_type_for
+from newsdigest.fetch.folder import FolderFetcher, media_type_for
+from newsdigest.gzipped import gunzip_capped
 from newsdigest.models import RawDocument
 from newsdigest.sources import Source
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,33 +19,6 @@ def media_type_for(name: str) -> str | None:
     if lower.endswith(".gz"):
         lower = lower[:-3]
     return next((mt for ext, mt in MEDIA_TYPES.items() if lower.endswith(ext)), None)
-
-
-def is_gzip(content: bytes) -> bool:
-    return content[:2] == b"\x1f\x8b"
-
-
-def gunzip_capped(content: bytes, max_bytes: int) -> bytes:
-    """Decompress, refusing to expand past max_bytes (a gzip bomb must not exhaust memory)."""
-    with gzip.GzipFile(fileobj=_BytesReader(content)) as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValueError(f"gzip expands past the {max_bytes:,}-byte limit")
-    return data
-
-
-class _BytesReader:
-    """Minimal file object over bytes (io.BytesIO would copy large inputs once more)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-        self._pos = 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self._view) if n < 0 else min(len(self._view), self._pos + n)
-        chunk = self._view[self._pos : end].tobytes()
-        self._pos = end
-        return chunk
 
 
 class FolderFetcher:
