@@ -28,6 +28,7 @@ from prefect.utilities.annotations import quote
 
 from newsdigest import parallel
 from newsdigest.fetch.base import FetchFailure
+from newsdigest.fetch.web import FIRST_CHUNK
 from newsdigest.memory import gc_frozen
 from newsdigest.settings import Settings
 from newsdigest.sources import load_http_overrides, load_sources
@@ -140,13 +141,15 @@ def _host(source) -> str:
 
 def _submit_harvests(sources: list, settings: Settings, run_id: str, handover: Handover) -> dict:
     """One harvest task per web source, in parallel across hosts; sources on one host run one after another,
-    so the per-host politeness limits hold for the outlet as a whole, not per source."""
+    so the per-host politeness limits hold for the outlet as a whole, not per source. The first harvest on a
+    host hands its pages over in small, growing chunks (extraction starts early); a later one, which starts while
+    the pipeline is busy with the earlier ones' pages, in whole batches (fewer task runs)."""
     futures, last_on_host = {}, {}
     for source in sources:
         previous = last_on_host.get(_host(source))
         after = [allow_failure(previous)] if previous else None
         future = harvest_source.submit(source, settings, run_id, handover.emitter(source.name), _warm_extraction,
-                                       wait_for=after)
+                                       None if previous else FIRST_CHUNK, wait_for=after)
         futures[source.name] = last_on_host[_host(source)] = future
     return futures
 

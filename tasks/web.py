@@ -20,7 +20,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from newsdigest.fetch.base import FetchFailure
-from newsdigest.fetch.web import CacheEntry, Emit, WebHarvest, harvest
+from newsdigest.fetch.web import FIRST_CHUNK, CacheEntry, Emit, WebHarvest, harvest
 from newsdigest.models import RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
@@ -54,17 +54,18 @@ def release_claims(run_id: str) -> None:
 
 @task(name="harvest-source", task_run_name="harvest {source.name}", cache_policy=NO_CACHE)
 def harvest_source(source: Source, settings: Settings, run_id: str, emit: Emit | None = None,
-                   expect: Callable[[], None] | None = None
+                   expect: Callable[[], None] | None = None, first_chunk: int | None = FIRST_CHUNK
                    ) -> tuple[list[RawDocument], list[FetchFailure], dict[str, int]]:
-    """Harvest one source. With `emit` (the flow's bounded hand-over), pages go to it in chunks of
-    `settings.batch_size` while the harvest goes on, and the returned document list is empty. `expect` is
-    called when a changed listing announces pages to fetch (`newsdigest.fetch.web.harvest`)."""
+    """Harvest one source. With `emit` (the flow's bounded hand-over), pages go to it in chunks of up to
+    `settings.batch_size` (ramping up from `first_chunk`) while the harvest goes on, and the returned document
+    list is empty. `expect` is called when a changed listing announces pages to fetch
+    (`newsdigest.fetch.web.harvest`)."""
     logger = get_run_logger()
     cache, pending = _state(source, settings)
     if pending:
         logger.info("source %s: retrying %d pages that failed or were not stored before", source.name, len(pending))
     result = harvest(source, settings.http, cache, pending, claim=claimer(run_id), emit=emit,
-                     window=settings.batch_size, expect=expect)
+                     window=settings.batch_size, expect=expect, first_chunk=first_chunk)
     _record(result, settings, run_id)
     for failure in result.failures:
         logger.error("source %s: %s [%s]", source.name, failure.message, failure.error_class)

@@ -25,6 +25,7 @@ def _page(n: int) -> bytes:
 @pytest.fixture
 def site():
     routes = {f"/a/{n}": Route(_page(n), headers={"Content-Type": "text/html; charset=utf-8"}) for n in range(7)}
+    routes |= {f"/b/{n}": Route(_page(10 + n), headers={"Content-Type": "text/html; charset=utf-8"}) for n in range(8)}
     routes["/a/3"] = Route(b"missing", status=404)  # a failed page in the middle keeps the order of the rest
     # page 1 answers last: the hand-over waits for it rather than passing page 2 first
     routes["/a/1"] = Route(_page(1), headers={"Content-Type": "text/html; charset=utf-8"}, delay=0.3)
@@ -44,15 +45,18 @@ def test_pages_are_handed_over_in_listed_order_chunks_of_the_window(site):
     assert result.counts["fetched"] == 6 and result.counts["failed"] == 1
 
 
-def test_the_first_chunk_is_small_and_the_next_ones_whole_windows(site, monkeypatch):
-    """Extraction can start after a few pages; later chunks are whole windows (few, large batches)."""
-    import newsdigest.fetch.web as web
-
-    monkeypatch.setattr(web, "FIRST_CHUNK", 1)
-    urls = tuple(site.url(f"/a/{n}") for n in range(7))
+def test_the_first_chunks_ramp_up_to_whole_windows(site):
+    """Extraction can start after a few pages and stays fed while the pipeline fills; later chunks are whole
+    windows (few, large batches)."""
+    urls = tuple(site.url(f"/a/{n}") for n in range(7)) + tuple(site.url(f"/b/{n}") for n in range(8))
     sizes: list[int] = []
-    harvest(Source("s", "urls", urls=urls), FAST, {}, emit=lambda docs: sizes.append(len(docs)), window=4)
-    assert sizes == [1, 4, 1]  # 6 pages fetched (one 404): 1, then a window of 4, then the rest
+    harvest(Source("s", "urls", urls=urls), FAST, {}, emit=lambda docs: sizes.append(len(docs)), window=4,
+            first_chunk=1)
+    assert sizes == [1, 2, 4, 4, 3]  # 14 pages fetched (one 404): 1, 2, then windows of 4, then the rest
+    sizes.clear()
+    harvest(Source("s", "urls", urls=urls), FAST, {}, emit=lambda docs: sizes.append(len(docs)), window=4,
+            first_chunk=None)
+    assert sizes == [4, 4, 4, 2]  # a harvest that starts into a busy pipeline: whole windows from the start
 
 
 def test_without_emit_documents_are_returned(site):

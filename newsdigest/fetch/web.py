@@ -99,23 +99,26 @@ def settings_for_source(base: HttpSettings, source: Source) -> HttpSettings:
 Claim = Callable[[list[str]], set[str]]
 Emit = Callable[[list[RawDocument]], None]
 DEFAULT_WINDOW = 200
-# The first chunk handed over is this small, the next ones `window`: extraction starts after ~25 pages instead of
-# a full window (with four outlets harvested at once, ~800 pages, ~3 s of fetching in bench/pipeline.py with
-# both cores idle), while later chunks stay large (one extract and one store task run per few hundred pages;
-# each task run costs ~50 ms of CPU with the Prefect server).
+# The first chunk handed over is this small and each next one twice the last, up to `window`: extraction starts
+# after ~25 pages instead of a full window, and keeps being fed while the pipeline fills (with one 200-page chunk
+# after the first 25, bench/pipeline.py's two cores idled ~0.6 s while it was fetched: the workers had finished the
+# 25 and waited for the 200), while later chunks stay large (one extract and one store task run per few hundred
+# pages; each task run costs ~50 ms of CPU with the Prefect server). A harvest that starts while the pipeline is
+# already busy (the next source on a host) passes `first_chunk=None` and hands over whole windows from the start.
 FIRST_CHUNK = 25
 
 
 def harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry],
             pending: list[str] | None = None, now: datetime | None = None, claim: Claim | None = None,
-            emit: Emit | None = None, window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None
-            ) -> WebHarvest:
+            emit: Emit | None = None, window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None,
+            first_chunk: int | None = FIRST_CHUNK) -> WebHarvest:
     """Synchronous entry point (runs its own event loop; call it from a worker thread or a Prefect task).
 
     `claim`, given the canonical page URLs this source lists, returns those it may fetch: when several sources
     list one article in a run (a feed and a sitemap of one outlet), only the first fetches it.
     `emit`, when given, receives the fetched documents in listed order, in chunks of at most `window`, and
-    may block (a bounded queue): fetching pauses once `window` pages wait to be handed over. It runs in a
+    may block (a bounded queue): fetching pauses once `window` pages wait to be handed over; the first chunks
+    ramp up from `first_chunk` pages, doubling (see FIRST_CHUNK). It runs in a
     helper thread, so a blocked `emit` never stalls the event loop (no spurious timeouts of in-flight
     requests). Without `emit`, documents are collected in the returned `WebHarvest.documents`.
     `expect`, when given, is called once as soon as a listing (feed, sitemap, home page) answered with new
@@ -124,12 +127,13 @@ def harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry]
     then overlaps the fetching instead of delaying the first batch). An unchanged listing (304) never calls it.
     """
     return asyncio.run(_harvest(source, settings_for_source(settings, source), cache, pending or [], now, claim,
-                                emit, max(1, window), expect))
+                                emit, max(1, window), expect, first_chunk))
 
 
 async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, CacheEntry], pending: list[str],
                    now: datetime | None, claim: Claim | None, emit: Emit | None = None,
-                   window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None) -> WebHarvest:
+                   window: int = DEFAULT_WINDOW, expect: Callable[[], None] | None = None,
+                   first_chunk: int | None = FIRST_CHUNK) -> WebHarvest:
     out = WebHarvest(source.name)
     async with HttpClient(settings) as client:
         lister = _Lister(source, client, cache, out, now or datetime.now(UTC).replace(tzinfo=None))
@@ -143,12 +147,12 @@ async def _harvest(source: Source, settings: HttpSettings, cache: dict[str, Cach
         out.shared = len(out.listed) - len(to_fetch)
         if expect is not None and to_fetch and out.listing_bodies:
             expect()
-        await _fetch_pages(client, source, to_fetch, cache, out, emit, window)
+        await _fetch_pages(client, source, to_fetch, cache, out, emit, window, first_chunk)
     return out
 
 
 async def _fetch_pages(client: HttpClient, source: Source, items: list[Listed], cache: dict[str, CacheEntry],
-                       out: WebHarvest, emit: Emit | None, window: int) -> None:
+                       out: WebHarvest, emit: Emit | None, window: int, first_chunk: int | None = None) -> None:
     """Fetch `items` with at most `window` of them started and not yet handed over; results in listed order.
 
     The client's per-host limits decide how many requests really run at once; the window only bounds how many
@@ -158,7 +162,7 @@ async def _fetch_pages(client: HttpClient, source: Source, items: list[Listed], 
     loop = asyncio.get_running_loop()
     tasks: dict[int, asyncio.Task[HttpResponse]] = {}
     started = handed = 0
-    chunk_size = min(window, FIRST_CHUNK)  # then `window`: see FIRST_CHUNK
+    chunk_size = min(window, max(1, first_chunk or window))  # then doubling up to `window`: see FIRST_CHUNK
     def start_more() -> None:
         nonlocal started
         while started < len(items) and started < handed + window:
@@ -175,7 +179,7 @@ async def _fetch_pages(client: HttpClient, source: Source, items: list[Listed], 
         start_more()  # keep fetching while the chunk below is handed over
         while emit is not None and out.documents and (len(out.documents) >= chunk_size or handed == len(items)):
             chunk, out.documents = out.documents[:chunk_size], out.documents[chunk_size:]
-            chunk_size = window
+            chunk_size = min(window, chunk_size * 2)
             await loop.run_in_executor(None, emit, chunk)
 
 
