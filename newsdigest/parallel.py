@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -211,21 +211,34 @@ def pool_running() -> bool:
 
 
 def map_on_pool(fn: Callable[..., T], chunks: list, *args: object) -> list[T]:
-    """`[fn(chunk, *args) for chunk in chunks]`, the chunks spread over the running pool's workers.
+    """`[fn(chunk, *args) for chunk in chunks]`, the chunks spread over the running pool's workers (see
+    `imap_on_pool`)."""
+    return list(imap_on_pool(fn, chunks, *args))
+
+
+def imap_on_pool(fn: Callable[..., T], chunks: list, *args: object) -> Iterator[T]:
+    """`fn(chunk, *args)` for each chunk, in order, as they complete, every chunk submitted at once to the running
+    pool's workers: the caller consumes the first results while the workers compute the rest.
 
     For other CPU-bound stages (the digest's scoring) that are worth sending only to workers that are already
     up: starting them costs more than a few seconds of work gains. `fn` must be importable by the workers.
     Falls back to this process when no pool is running, inside Dask/daemons, or if a worker dies (the
-    chunks are plain computations: recomputing them here loses nothing).
+    chunks are plain computations: recomputing the ones not yet returned here loses nothing).
     """
     pool = _pool
     if pool is None or len(chunks) < 2 or not _can_fork_workers():
-        return [fn(chunk, *args) for chunk in chunks]
+        yield from (fn(chunk, *args) for chunk in chunks)
+        return
+    done = 0
     try:
-        return [f.result() for f in [pool.submit(fn, chunk, *args) for chunk in chunks]]
+        futures = [pool.submit(fn, chunk, *args) for chunk in chunks]
+        for future in futures:
+            result = future.result()
+            done += 1
+            yield result
     except BrokenProcessPool:
         _discard_pool(pool)
-        return [fn(chunk, *args) for chunk in chunks]
+        yield from (fn(chunk, *args) for chunk in chunks[done:])
 
 
 def _one_by_one(docs: list[RawDocument], max_bytes: int, workers: int) -> list[ExtractedDocument]:

@@ -51,13 +51,14 @@ def test_scoring_on_the_pool_matches_in_process(pool):
     assert [r for _, ent in pooled for r in ent] == score_rows(todo, 0.5, NOW)[1]
 
 
-def test_score_pending_uses_the_running_pool(pool, tmp_path: Path, monkeypatch):
+def test_score_pending_uses_the_running_pool_and_writes_batch_by_batch(pool, tmp_path: Path, monkeypatch):
     from warehouse import db
 
     calls = []
-    real = parallel.map_on_pool
+    real = parallel.imap_on_pool
     monkeypatch.setattr(digest_tasks, "SCORE_CHUNK", 2)
-    monkeypatch.setattr(parallel, "map_on_pool", lambda *a: calls.append(len(a[1])) or real(*a))
+    monkeypatch.setattr(digest_tasks, "SCORE_BATCH", 4)
+    monkeypatch.setattr(parallel, "imap_on_pool", lambda *a: calls.append(len(a[1])) or real(*a))
     todo = _todo()
     monkeypatch.setattr(digest_tasks.sql, "unscored", lambda con: todo)
     written = []
@@ -67,8 +68,10 @@ def test_score_pending_uses_the_running_pool(pool, tmp_path: Path, monkeypatch):
         assert digest_tasks.score_pending(con, 0.5, NOW) == len(todo)
     finally:
         con.close()
-    assert calls == [-(-len(todo) // 2)]
-    assert written == [score_rows(todo, 0.5, NOW)]
+    assert calls == [-(-len(todo) // 2)]  # every chunk handed to the pool in one go
+    assert [len(rel) for rel, _ in written] == [len(todo[i : i + 4]) for i in range(0, len(todo), 4)]
+    assert [r for rel, _ in written for r in rel] == score_rows(todo, 0.5, NOW)[0]
+    assert [r for _, ent in written for r in ent] == score_rows(todo, 0.5, NOW)[1]
 
 
 def test_without_a_pool_everything_runs_here():
