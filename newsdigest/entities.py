@@ -6,8 +6,9 @@ analysts add an alias without touching code; every alias of an entry maps to one
 
 Why words, not one big regex: a Python regex alternation of hundreds of aliases is tried branch by branch
 at every character and costs tens of milliseconds per article; instead the text is split into words once
-and each distinct word is classified once per process (cached), so an 800-word article costs about one
-dictionary look-up per word. Russian inflection is handled by stems (`Таджикистан*`), multi-word names by
+and each distinct word is classified once per process (memo), so an 800-word article costs about one set
+look-up per word, done in C (`Lexicon.starts`); only the few words that can start a mention are looked at in
+Python. Russian inflection is handled by stems (`Таджикистан*`), multi-word names by
 short word sequences (longest first, their words consumed), acronyms by case-sensitive matching.
 
 Misspelled names ("Rodenko" for Rudenko) are caught by fuzzy matching, deliberately narrow so ordinary words
