@@ -229,8 +229,12 @@ class Lexicon:
         return list(compress(range(len(origs)), map(self._starters.__contains__, origs)))
 
     def classified(self, word: str) -> tuple[str | None, tuple[_Term, ...], str | None] | None:
-        """`classify(word)` from the memo `starts` filled (call `starts` on the word's text first)."""
-        return self._memo[word]
+        """`classify(word)`, from the memo `starts` filled (or computed, should another thread have just cleared
+        it)."""
+        try:
+            return self._memo[word]
+        except KeyError:
+            return self.classify(word)
 
     @lru_cache(maxsize=50_000)  # noqa: B019
     def fuzzy_key(self, orig: str) -> str | None:
