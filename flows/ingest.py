@@ -62,9 +62,12 @@ def _run_name() -> str:
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
 @writes_warehouse  # one writing run at a time (tasks/concurrency.py); re-entrant when weekly calls ingest
-def ingest(sources_file: str | None = None, warehouse: str | None = None) -> dict:
-    """Load every enabled source into the warehouse. Returns per-source counts (also a table artifact)."""
+def ingest(sources_file: str | None = None, warehouse: str | None = None, threshold: float | None = None) -> dict:
+    """Load every enabled source into the warehouse, scoring new articles' relevance at `threshold` (default:
+    NEWSDIGEST_RELEVANCE_THRESHOLD, else the model's). Returns per-source counts (also a table artifact)."""
     settings = settings_for(sources_file, warehouse)
+    if threshold is not None:
+        settings = replace(settings, relevance_threshold=threshold)
     # one DuckDB instance for the run (no checkpoint and reload per task); the process's long-lived objects out of
     # the garbage collector's full passes (newsdigest/memory.py)
     with keep_open(settings.warehouse), gc_frozen():

@@ -7,14 +7,12 @@ whose inputs are unchanged keeps its stored digest, which is published again).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow
 
 from flows.ingest import ingest, settings_for
-from newsdigest.relevance import DEFAULT_THRESHOLD
 from newsdigest.sources import load_sources
 from newsdigest.weeks import resolve_week
 from tasks.concurrency import publish_snapshot, writes_warehouse
@@ -45,10 +43,10 @@ def weekly(week: str | None = None, sources_file: str | None = None, warehouse: 
 
     settings = settings_for(sources_file, warehouse)
     resolved = resolve_week(week, datetime.now(UTC).replace(tzinfo=None))
-    summary = None if skip_ingest else ingest(str(settings.sources_file), str(settings.warehouse))
+    cutoff = threshold if threshold is not None else settings.relevance_threshold
+    # the ingest scores what it stores at this cut-off; score_articles scores whatever is still unscored
+    summary = None if skip_ingest else ingest(str(settings.sources_file), str(settings.warehouse), cutoff)
     out = Path(output_dir).resolve() if output_dir else settings.output_dir
-    env_threshold = os.environ.get("NEWSDIGEST_RELEVANCE_THRESHOLD", "").strip()
-    cutoff = threshold if threshold is not None else float(env_threshold) if env_threshold else DEFAULT_THRESHOLD
     score_articles(settings.warehouse, cutoff)
     web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
     files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from newsdigest.fingerprint import Fingerprint
+    from newsdigest.scoring import Scores
 
 # Where a publication date came from. "none" means no trustworthy date was found (published_at is None).
 DATE_SOURCES = ("jsonld", "meta", "url", "dateline", "feed", "html", "text", "none")
@@ -112,6 +113,7 @@ class ExtractedDocument:
     error: str | None = None
     note: str | None = None  # non-fatal problem worth a log line (e.g. a guessed encoding)
     extractor: str = "unknown"  # extractor name and version, stored with the article version
+    scores: Scores | None = None  # entities and relevance, when scored where it was extracted (newsdigest/scoring.py)
 
     @property
     def ok(self) -> bool:

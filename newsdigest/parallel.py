@@ -43,7 +43,7 @@ RESET_CACHES_EVERY = 500  # documents per worker between trafilatura/htmldate ca
 # ms/page for the same 87 MiB; neither 0.0 ms for 97 MiB.
 TRIM_EVERY = 100
 T = TypeVar("T")
-_Computed = tuple[object, object, str | None, str | None, str | None, str]
+_Computed = tuple[object, object, str | None, str | None, str | None, str, object]
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -126,15 +126,36 @@ def _worker_init(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _extract_chunk(docs: list[RawDocument], max_bytes: int) -> list[_Computed]:
-    """Runs in a worker: extract, and return the results without the page bytes."""
-    global _done_in_worker, _since_trim
+def extract_one(doc: RawDocument, max_bytes: int, threshold: float | None = None) -> ExtractedDocument:
+    """Extract one document and, given a relevance `threshold`, score it (entities, relevance) right here.
+
+    Why here: the text is in this process's memory now; scoring it in the digest means reading every body back
+    from DuckDB and shipping it to the workers again. A scoring failure is a note, not an extraction error: the
+    article is stored unscored and the digest scores it (`tasks.digest.score_pending`).
+    """
     from newsdigest.extract import extract_document
+
+    item = extract_document(doc, max_bytes)
+    if threshold is not None and item.extraction is not None:
+        from newsdigest.scoring import score_text
+
+        try:
+            item.scores = score_text(item.extraction.title, item.extraction.text, threshold)
+        except Exception as exc:  # noqa: BLE001 - the article is still stored; the digest scores it later
+            note = f"scoring failed ({type(exc).__name__}: {exc}); the digest scores it later"
+            item.note = f"{item.note}; {note}" if item.note else note
+    return item
+
+
+def _extract_chunk(docs: list[RawDocument], max_bytes: int, threshold: float | None = None) -> list[_Computed]:
+    """Runs in a worker: extract (and score), and return the results without the page bytes."""
+    global _done_in_worker, _since_trim
 
     out: list[_Computed] = []
     for doc in docs:
-        item = extract_document(doc, max_bytes)
-        out.append((item.extraction, item.fingerprint, item.error_class, item.error, item.note, item.extractor))
+        item = extract_one(doc, max_bytes, threshold)
+        out.append((item.extraction, item.fingerprint, item.error_class, item.error, item.note, item.extractor,
+                    item.scores))
     _done_in_worker += len(docs)
     _since_trim += len(docs)
     if _done_in_worker >= RESET_CACHES_EVERY:
@@ -156,9 +177,9 @@ def _reset_caches() -> None:
 
 
 def _attach(doc: RawDocument, computed: _Computed) -> ExtractedDocument:
-    extraction, fp, error_class, error, note, extractor = computed
+    extraction, fp, error_class, error, note, extractor, scores = computed
     return ExtractedDocument(doc, extraction, fp, error_class=error_class, error=error, note=note,  # type: ignore[arg-type]
-                             extractor=extractor)
+                             extractor=extractor, scores=scores)  # type: ignore[arg-type]
 
 
 def _crashed(doc: RawDocument, exc: BaseException) -> ExtractedDocument:
@@ -169,25 +190,25 @@ def _crashed(doc: RawDocument, exc: BaseException) -> ExtractedDocument:
 
 
 def extract_many(docs: list[RawDocument], max_bytes: int, workers: int | None = None,
-                 chunk_size: int | None = None) -> list[ExtractedDocument]:
-    """Extract `docs` on the shared pool (in order); in-process when one worker or inside Dask/daemons."""
+                 chunk_size: int | None = None, threshold: float | None = None) -> list[ExtractedDocument]:
+    """Extract `docs` on the shared pool (in order); in-process when one worker or inside Dask/daemons. Given a
+    relevance `threshold`, each extracted document is scored too (`extract_one`)."""
     workers = workers or default_workers()
     if not docs:
         return []
     if workers <= 1 or len(docs) == 1 or not _can_fork_workers():
-        from newsdigest.extract import extract_document  # only here: the pool's parent need not import trafilatura
-
-        return [extract_document(doc, max_bytes) for doc in docs]
+        return [extract_one(doc, max_bytes, threshold) for doc in docs]
     size = chunk_size or max(1, min(25, -(-len(docs) // (workers * 2))))
     chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
     pool = _get_pool(workers)
     try:
-        futures: list[Future[list[_Computed]]] = [pool.submit(_extract_chunk, chunk, max_bytes) for chunk in chunks]
+        futures: list[Future[list[_Computed]]] = [pool.submit(_extract_chunk, chunk, max_bytes, threshold)
+                                                     for chunk in chunks]
         return [_attach(doc, computed) for chunk, future in zip(chunks, futures, strict=True)
                 for doc, computed in zip(chunk, future.result(), strict=True)]
     except BrokenProcessPool:
         _discard_pool(pool)
-        return _one_by_one(docs, max_bytes, workers)
+        return _one_by_one(docs, max_bytes, workers, threshold)
 
 
 def start_pool(workers: int | None = None) -> None:
@@ -241,13 +262,14 @@ def imap_on_pool(fn: Callable[..., T], chunks: list, *args: object) -> Iterator[
         yield from (fn(chunk, *args) for chunk in chunks[done:])
 
 
-def _one_by_one(docs: list[RawDocument], max_bytes: int, workers: int) -> list[ExtractedDocument]:
+def _one_by_one(docs: list[RawDocument], max_bytes: int, workers: int, threshold: float | None = None
+                ) -> list[ExtractedDocument]:
     """After a worker died: retry each page alone, so only the page that kills a worker fails."""
     out: list[ExtractedDocument] = []
     for doc in docs:
         pool = _get_pool(workers)
         try:
-            out.append(_attach(doc, pool.submit(_extract_chunk, [doc], max_bytes).result()[0]))
+            out.append(_attach(doc, pool.submit(_extract_chunk, [doc], max_bytes, threshold).result()[0]))
         except BrokenProcessPool as exc:
             _discard_pool(pool)
             out.append(_crashed(doc, exc))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsdigest.fetch.http_client import HttpSettings
+from newsdigest.relevance import DEFAULT_THRESHOLD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,7 @@ class Settings:
     extract_workers: int  # threads for extraction inside a batch task
     http: HttpSettings = field(default_factory=HttpSettings)  # politeness and limits for web sources
     source_workers: int = 4  # web sources harvested at the same time (each is polite per host on its own)
+    relevance_threshold: float = DEFAULT_THRESHOLD  # digest cut-off; ingest scores new articles with it too
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,7 +45,14 @@ class Settings:
             extract_workers=int(os.environ.get("NEWSDIGEST_EXTRACT_WORKERS", "2")),
             http=http_settings_from_env(),
             source_workers=int(os.environ.get("NEWSDIGEST_SOURCE_WORKERS", "4")),
+            relevance_threshold=relevance_threshold_from_env(),
         )
+
+
+def relevance_threshold_from_env() -> float:
+    """NEWSDIGEST_RELEVANCE_THRESHOLD, else the relevance model's default."""
+    value = os.environ.get("NEWSDIGEST_RELEVANCE_THRESHOLD", "").strip()
+    return float(value) if value else DEFAULT_THRESHOLD
 
 
 def _flag(name: str) -> bool:

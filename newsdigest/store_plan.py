@@ -14,6 +14,7 @@ from datetime import datetime
 from newsdigest import archive
 from newsdigest.dedupe import DuplicateIndex, assign_group
 from newsdigest.models import ExtractedDocument, Extraction
+from newsdigest.scoring import rows_for
 from newsdigest.urls import url_key
 
 
@@ -78,6 +79,8 @@ class BatchPlan:
     errors: list[dict] = field(default_factory=list)
     http_cache: list[dict] = field(default_factory=list)  # validators of fetched pages (web sources)
     http_responses: list[dict] = field(default_factory=list)  # headers archived with each fetched body
+    relevance: list[dict] = field(default_factory=list)  # scores of new versions scored at extraction
+    entities: list[dict] = field(default_factory=list)  # their entities
 
     @property
     def counts(self) -> dict[str, int]:
@@ -161,4 +164,8 @@ def plan_batch(
             "minhash": fp.signature, "shingle_count": fp.shingle_count, "extractor": item.extractor,
             "run_id": run_id, "extracted_at": now, "changes": changes,
         })
+        if item.scores is not None:
+            relevance, entities = rows_for(article_id, version, item.scores, now)
+            plan.relevance.append(relevance)
+            plan.entities += entities
     return plan

@@ -74,11 +74,12 @@ def select_new(docs: list[RawDocument], source_name: str, warehouse: Path) -> li
 
 
 @task(name="extract-batch", task_run_name="extract {source_name} batch {batch_no}", cache_policy=NO_CACHE)
-def extract_batch(docs: list[RawDocument], source_name: str, batch_no: int,
-                  max_bytes: int) -> list[ExtractedDocument]:
-    """Extract a batch on every core (process pool; in-process on a Dask worker, where the cluster parallelises)."""
+def extract_batch(docs: list[RawDocument], source_name: str, batch_no: int, max_bytes: int,
+                  threshold: float | None = None) -> list[ExtractedDocument]:
+    """Extract a batch on every core (process pool; in-process on a Dask worker, where the cluster parallelises),
+    scoring each page at `threshold` as it is extracted (newsdigest/scoring.py)."""
     logger = get_run_logger()
-    results = parallel.extract_many(docs, max_bytes)
+    results = parallel.extract_many(docs, max_bytes, threshold=threshold)
     for item in results:
         if not item.ok:
             logger.error("extract failed for %s:%s: %s", item.doc.source, item.doc.uri, item.error)
@@ -151,12 +152,14 @@ class ExtractStore:
             number = self._numbers[source_name] = self._numbers.get(source_name, 0) + 1
             if self.runner is None:
                 self._store(source_name, number, extract_batch(quote(batch), source_name, number,
-                                                               self.settings.max_document_bytes))
+                                                               self.settings.max_document_bytes,
+                                                               self.settings.relevance_threshold))
                 release_free_memory()
                 continue
             self._pending.append((source_name, number, self.runner.submit(extract_batch, {
                 "docs": self._wrap(batch), "source_name": source_name, "batch_no": number,
-                "max_bytes": self.settings.max_document_bytes})))
+                "max_bytes": self.settings.max_document_bytes,
+                "threshold": self.settings.relevance_threshold})))
             while len(self._pending) > self.window:
                 self._store_oldest()
 

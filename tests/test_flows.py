@@ -52,6 +52,9 @@ def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     rows = con.execute("SELECT uri, title, date_source, is_canonical FROM mart_articles ORDER BY uri").fetchall()
     runs = con.execute("SELECT flow_name, status FROM pipeline_runs ORDER BY started_at").fetchall()
+    scored_with_batch = con.execute(  # the ingest scored each version as it stored it (same time stamp)
+        "SELECT count(*) FROM article_relevance AS r JOIN article_versions AS v USING (article_id, version)"
+        " WHERE r.scored_at = v.extracted_at").fetchone()[0]
     from warehouse.db import run_data_tests
 
     failing = {k: v for k, v in run_data_tests(con).items() if v}
@@ -59,6 +62,7 @@ def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     assert [r[0] for r in rows] == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert all(r[3] for r in rows), "the five seeds are five different articles"
     assert runs == [("ingest", "completed"), ("ingest", "completed")]
+    assert scored_with_batch == 5
     assert failing == {}
 
     digest = Path(second["digest"]).read_text(encoding="utf-8")

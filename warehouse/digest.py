@@ -17,14 +17,11 @@ from newsdigest.digest import Digest, WeekArticle, outlet_name
 from newsdigest.entities import EntityMention
 from newsdigest.relevance import Relevance
 from warehouse.db import transaction
+from warehouse.store import SCHEMAS
 
 _TS = pa.timestamp("us")
-_RELEVANCE = pa.schema([("article_id", pa.string()), ("version", pa.int32()), ("score", pa.float64()),
-                        ("relevant", pa.bool_()), ("threshold", pa.float64()), ("reasons", pa.list_(pa.string())),
-                        ("scored_at", _TS)])
-_ENTITIES = pa.schema([("article_id", pa.string()), ("version", pa.int32()), ("kind", pa.string()),
-                       ("entity_key", pa.string()), ("name", pa.string()), ("entity_group", pa.string()),
-                       ("mentions", pa.int32()), ("surfaces", pa.list_(pa.string())), ("fuzzy", pa.bool_())])
+_RELEVANCE = SCHEMAS["article_relevance"]  # also written by the store, with each batch scored at extraction
+_ENTITIES = SCHEMAS["article_entities"]
 _S, _I, _B, _F, _L = pa.string(), pa.int32(), pa.bool_(), pa.float64(), pa.list_(pa.string())
 _DIGEST_TABLES = {  # explicit types, so an all-empty or all-NULL column still loads (e.g. no story is dated)
     "stories": pa.schema([("story_id", _S), ("week", _S), ("label", _S), ("keywords", _L), ("entities", _L),

@@ -45,13 +45,20 @@ SCHEMAS = {
     "http_responses": pa.schema([("sha256", pa.string()), ("url", pa.string()), ("final_url", pa.string()),
                                  ("status", pa.int32()), ("headers", pa.string()), ("fetched_at", _TS),
                                  ("run_id", pa.string())]),
+    "article_relevance": pa.schema([("article_id", pa.string()), ("version", pa.int32()), ("score", pa.float64()),
+                                    ("relevant", pa.bool_()), ("threshold", pa.float64()),
+                                    ("reasons", pa.list_(pa.string())), ("scored_at", _TS)]),
+    "article_entities": pa.schema([("article_id", pa.string()), ("version", pa.int32()), ("kind", pa.string()),
+                                   ("entity_key", pa.string()), ("name", pa.string()),
+                                   ("entity_group", pa.string()), ("mentions", pa.int32()),
+                                   ("surfaces", pa.list_(pa.string())), ("fuzzy", pa.bool_())]),
     "http_cache": pa.schema([("url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
                              ("last_status", pa.int32()), ("last_sha256", pa.string()), ("last_fetched_at", _TS),
                              ("last_changed_at", _TS)]),
 }
 # Tables whose rows are identified by a key: re-inserting an existing key is a no-op (re-runs never duplicate).
 _CONFLICT_FREE = {"raw_documents", "document_locations", "articles", "article_versions", "article_duplicates",
-                  "http_responses"}
+                  "http_responses", "article_relevance", "article_entities"}
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
@@ -71,7 +78,8 @@ def write_batch(con: duckdb.DuckDBPyConnection, plan: BatchPlan) -> None:
         for table, rows in (("raw_documents", plan.raw_documents), ("articles", plan.articles),
                             ("article_versions", plan.versions), ("article_duplicates", plan.duplicates),
                             ("document_locations", plan.locations), ("run_errors", plan.errors),
-                            ("http_responses", plan.http_responses)):
+                            ("http_responses", plan.http_responses), ("article_relevance", plan.relevance),
+                            ("article_entities", plan.entities)):
             insert_rows(con, table, rows)
         upsert_http_cache(con, plan.http_cache)
         for row in plan.current_versions:
