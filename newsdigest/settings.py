@@ -50,9 +50,18 @@ class Settings:
 
 
 def relevance_threshold_from_env() -> float:
-    """NEWSDIGEST_RELEVANCE_THRESHOLD, else the relevance model's default."""
+    """NEWSDIGEST_RELEVANCE_THRESHOLD, else the relevance model's default. Read by every ingest (it scores what
+    it stores), so a bad value stops the run at its start with the variable's name, not halfway through."""
     value = os.environ.get("NEWSDIGEST_RELEVANCE_THRESHOLD", "").strip()
-    return float(value) if value else DEFAULT_THRESHOLD
+    if not value:
+        return DEFAULT_THRESHOLD
+    try:
+        threshold = float(value)
+    except ValueError:
+        threshold = float("nan")
+    if not 0.0 <= threshold <= 1.0:  # scores are 0..1 (also rejects nan)
+        raise ValueError(f"NEWSDIGEST_RELEVANCE_THRESHOLD must be a number from 0 to 1, not {value!r}")
+    return threshold
 
 
 def _flag(name: str) -> bool:

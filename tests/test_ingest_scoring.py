@@ -92,3 +92,17 @@ def test_a_scoring_failure_is_a_note_and_the_digest_scores_the_article_later(con
     monkeypatch.undo()
     assert score_pending(con, 0.5, NOW) == 5
     assert len(_scores(con)[0]) == 5 and sql.unscored(con) == []
+
+
+def test_the_threshold_setting_is_checked_where_it_is_read(monkeypatch):
+    from newsdigest.relevance import DEFAULT_THRESHOLD
+    from newsdigest.settings import Settings, relevance_threshold_from_env
+
+    monkeypatch.delenv("NEWSDIGEST_RELEVANCE_THRESHOLD", raising=False)
+    assert relevance_threshold_from_env() == DEFAULT_THRESHOLD
+    monkeypatch.setenv("NEWSDIGEST_RELEVANCE_THRESHOLD", " 0.35 ")
+    assert Settings.from_env().relevance_threshold == 0.35
+    for bad in ("high", "1.5", "-0.1", "nan"):
+        monkeypatch.setenv("NEWSDIGEST_RELEVANCE_THRESHOLD", bad)
+        with pytest.raises(ValueError, match=f"RELEVANCE_THRESHOLD must be a number from 0 to 1, not '{bad}'"):
+            Settings.from_env()
