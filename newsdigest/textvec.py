@@ -10,6 +10,10 @@ Terms are plain strings: a stem ("tajikistan") or an entity key ("@" + key). Tit
 headline names the development); the body is cut to its lead (later paragraphs drift into background that
 many stories share). Word bigrams, heavier title or lead weighting and extra weight for capitalised words
 were measured on bench/stories.py and changed nothing that mattered, so they are left out.
+
+Stems come from `snowballstemmer`, which hands the work to PyStemmer (the same Snowball algorithms in C) when it
+is installed, as this project's dependencies make sure: `build_digest` on the benchmark's week went from
+0.39-0.41 to 0.22-0.23 CPU s in a fresh process, with the same stems (`tests/test_stemmer.py`).
 """
 
 from __future__ import annotations
