@@ -107,6 +107,10 @@ def test_week_articles_counted_and_late(con):
     counted = [w for w in ("2020-W53", "2021-W40", "2021-W42", "2021-W43")
                for a in sql.week_articles(con, w, 0.5) if not a.late]
     assert len(counted) == len(ARTICLES), "every article is counted in exactly one week"
+    loaded = {uri[a.article_id]: (a.relevance.relevant, bool(a.entities))
+              for a in sql.week_articles(con, "2021-W42", 0.5)}
+    assert loaded["g-off-topic.txt"] == (False, False), "an off-topic article is only counted: no entities loaded"
+    assert all(has for relevant, has in loaded.values() if relevant), "relevant articles carry their entities"
 
 
 def test_digest_counts_and_shows_by_the_week_rule(con):

@@ -109,10 +109,13 @@ def week_articles(con: duckdb.DuckDBPyConnection, week: str, threshold: float) -
     """Canonical articles counted in `week` plus late arrivals first stored in it, with scores and entities.
 
     The week rule lives in mart_articles.digest_week (published date, else first stored); a late arrival is a
-    dated article first stored in `week` but published in an earlier one.
+    dated article first stored in `week` but published in an earlier one. Entities are loaded only for articles
+    scoring at or above `threshold`: the digest only counts the others (as left out), and on the benchmark's
+    week they were 8,273 of the 8,541 entity rows (1,762 of 1,792 articles; `week_articles` 0.12-0.14 -> 0.07-0.09
+    CPU s).
     """
     rows = con.execute(_WEEK_ARTICLES, {"week": week}).fetchall()
-    entities = entities_for(con, [(r[0], r[1]) for r in rows])
+    entities = entities_for(con, [(r[0], r[1]) for r in rows if r[12] >= threshold])
     out = []
     for (article_id, version, title, body, published, site, agency, url, source, uri, first_seen, late, score,
          reasons, copies, copies_meta) in rows:
