@@ -17,11 +17,9 @@ from newsdigest.digest import Digest, WeekArticle, outlet_name
 from newsdigest.entities import EntityMention
 from newsdigest.relevance import Relevance
 from warehouse.db import transaction
-from warehouse.store import SCHEMAS
+from warehouse.store import insert_rows
 
 _TS = pa.timestamp("us")
-_RELEVANCE = SCHEMAS["article_relevance"]  # also written by the store, with each batch scored at extraction
-_ENTITIES = SCHEMAS["article_entities"]
 _S, _I, _B, _F, _L = pa.string(), pa.int32(), pa.bool_(), pa.float64(), pa.list_(pa.string())
 _DIGEST_TABLES = {  # explicit types, so an all-empty or all-NULL column still loads (e.g. no story is dated)
     "stories": pa.schema([("story_id", _S), ("week", _S), ("label", _S), ("keywords", _L), ("entities", _L),
@@ -72,10 +70,13 @@ def _insert_all(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pa.Table
 
 
 def write_scores(con: duckdb.DuckDBPyConnection, relevance: list[dict], entities: list[dict]) -> None:
-    """Scores and entities of a batch of article versions, in one transaction (re-scoring inserts nothing)."""
-    _insert_all(con, [(table, pa.Table.from_pylist(rows, schema=schema))
-                      for table, schema, rows in (("article_relevance", _RELEVANCE, relevance),
-                                                  ("article_entities", _ENTITIES, entities)) if rows])
+    """Scores and entities of a batch of article versions, in one transaction (re-scoring inserts nothing).
+
+    Through the store's `insert_rows`, as the ingest writes the scores it computes with each batch: one schema
+    and one conflict rule for both writers of these tables."""
+    with transaction(con):
+        insert_rows(con, "article_relevance", relevance)
+        insert_rows(con, "article_entities", entities)
 
 
 _WEEK_ROWS = """
