@@ -43,12 +43,13 @@ def looks_like_html(text: str) -> bool:
 def extract_text(text: str, media_type: str, url: str | None = None, hints: ListingHints | None = None) -> Extraction:
     """Extract one decoded document; the same call serves the pipeline and `newsdigest extract`."""
     if media_type == "text/html" or looks_like_html(text):
-        tree = parse_html(text)  # parsed once: metadata, body and date finder all read this tree
+        tree = parse_html(text)  # parsed once: date finder, metadata and body all read this tree
+        published = find_publication_date(text, url, tree=tree)  # first: extract_html consumes the tree
         page = extract_html(text, url, tree=tree)
         result = Extraction(
             title=page.title,
             paragraphs=page.paragraphs,
-            published=find_publication_date(text, url, tree=tree),
+            published=published,
             site=page.site,
             authors=page.authors,
             language=page.language,
