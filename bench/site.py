@@ -14,6 +14,7 @@ prints `PORT <n>` once listening. `SiteProcess(root)` starts and stops it from P
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -22,11 +23,11 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROBOTS = b"User-agent: *\nAllow: /\n"
+PLACEHOLDER = b"{port}"  # in the corpus pages' links (bench/corpus.py); the port is only known once listening
 
 
 def _rfc822(iso: str) -> str:
@@ -61,66 +62,138 @@ def build_listings(root: Path, base_url: str) -> dict[str, bytes]:
     return out
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
+class _Site:
+    """What the site serves: listings from memory, pages from the corpus folder (only the manifest's paths)."""
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        path = self.path.split("?")[0]
-        srv = self.server
-        if path == "/robots.txt":
-            return self._send(200, ROBOTS, "text/plain", None, None)
-        if path in srv.listings:
-            body = srv.listings[path]
-            return self._send(200, body, "application/xml", srv.listing_etags[path], srv.started)
-        target = (srv.root / path.lstrip("/")).resolve()
-        if srv.root not in target.parents or not target.is_file():
-            return self._send(404, b"not found", "text/plain", None, None)
-        stat = target.stat()
-        etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
-        modified = formatdate(stat.st_mtime, usegmt=True)
-        if self._fresh(etag):
-            return self._send(304, b"", None, etag, modified)
-        body = target.read_bytes().replace(b"{port}", srv.port_bytes)
-        self._send(200, body, "text/html; charset=utf-8", etag, modified)
-
-    def _fresh(self, etag: str) -> bool:
-        tags = self.headers.get("If-None-Match")
-        return tags is not None and etag in [t.strip() for t in tags.split(",")]
-
-    def _send(self, status: int, body: bytes, content_type: str | None, etag: str | None,
-              modified: str | None) -> None:
-        if status == 200 and etag and self._fresh(etag):
-            status, body = 304, b""
-        self.send_response(status)
-        if content_type and status != 304:
-            self.send_header("Content-Type", content_type)
-        if etag:
-            self.send_header("ETag", etag)
-        if modified:
-            self.send_header("Last-Modified", modified)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, root: Path, port: int) -> None:
         self.root = root.resolve()
-        self.port_bytes = str(self.server_address[1]).encode()
-        base_url = f"http://127.0.0.1:{self.server_address[1]}"
-        self.listings = build_listings(self.root, base_url)
+        self.port_bytes = str(port).encode()
+        self.listings = build_listings(self.root, f"http://127.0.0.1:{port}")
         self.listing_etags = {k: '"' + hashlib.sha256(v).hexdigest()[:16] + '"' for k, v in self.listings.items()}
         self.started = formatdate(usegmt=True)
+        manifest = json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
+        self.pages = {"/" + a["path"]: self.root / a["path"] for a in manifest["articles"]}
+        # Prepared at start-up, before any clock: validators from one stat, and where each page's `{port}`
+        # placeholders are, so a request copies the file around them instead of searching 190 KB for them.
+        self.prepared: dict[str, tuple[str, str, list[int]]] = {}
+        for path, file in self.pages.items():
+            stat = file.stat()
+            data = file.read_bytes()
+            offsets, at = [], data.find(PLACEHOLDER)
+            while at >= 0:
+                offsets.append(at)
+                at = data.find(PLACEHOLDER, at + len(PLACEHOLDER))
+            self.prepared[path] = (f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"',
+                                   formatdate(stat.st_mtime, usegmt=True), offsets)
+
+    def body(self, path: str, offsets: list[int]) -> bytes:
+        data = memoryview(self.pages[path].read_bytes())
+        parts, previous = [], 0
+        for at in offsets:
+            parts += (data[previous:at], self.port_bytes)
+            previous = at + len(PLACEHOLDER)
+        parts.append(data[previous:])
+        return b"".join(parts)
+
+    def respond(self, method: str, target: str, if_none_match: str | None) -> list[bytes]:
+        """The whole HTTP/1.1 response to one request."""
+        if method not in ("GET", "HEAD"):
+            return _response(405, b"method not allowed", "text/plain", None, None)
+        path = target.split("?", 1)[0]
+        if path == "/robots.txt":
+            return _response(200, ROBOTS, "text/plain", None, None, head=method == "HEAD")
+        if path in self.listings:
+            etag = self.listing_etags[path]
+            if _fresh(if_none_match, etag):
+                return _response(304, b"", None, etag, self.started)
+            return _response(200, self.listings[path], "application/xml", etag, self.started, head=method == "HEAD")
+        if path not in self.pages:
+            return _response(404, b"not found", "text/plain", None, None)
+        etag, modified, offsets = self.prepared[path]
+        if _fresh(if_none_match, etag):
+            return _response(304, b"", None, etag, modified)
+        body = self.body(path, offsets)
+        return _response(200, body, "text/html; charset=utf-8", etag, modified, head=method == "HEAD")
+
+
+_REASONS = {200: "OK", 304: "Not Modified", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+def _fresh(if_none_match: str | None, etag: str) -> bool:
+    return if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]
+
+
+def _response(status: int, body: bytes, content_type: str | None, etag: str | None, modified: str | None,
+              head: bool = False) -> list[bytes]:
+    lines = [f"HTTP/1.1 {status} {_REASONS[status]}", f"Date: {formatdate(usegmt=True)}"]
+    if content_type and status != 304:
+        lines.append(f"Content-Type: {content_type}")
+    if etag:
+        lines.append(f"ETag: {etag}")
+    if modified:
+        lines.append(f"Last-Modified: {modified}")
+    lines.append(f"Content-Length: {len(body)}")
+    header = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return [header] if head or not body else [header, body]  # written as two buffers: no copy of the body
+
+
+MAX_HEADER_BYTES = 64 * 1024
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: requests are parsed as they arrive and answered in order."""
+
+    def __init__(self, site: _Site) -> None:
+        self.site = site
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
+            request_line, *header_lines = head.split("\r\n")
+            headers = {}
+            for line in header_lines:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            parts = request_line.split()
+            if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+                self.transport.writelines(_response(400, b"bad request", "text/plain", None, None))
+                self.transport.close()
+                return
+            length = int(headers.get("content-length") or 0)  # a body on a GET is read and ignored
+            if len(self.buffer) < length:
+                self.buffer = head.encode("latin-1") + b"\r\n\r\n" + self.buffer  # wait for the rest
+                return
+            self.buffer = self.buffer[length:]
+            self.transport.writelines(self.site.respond(parts[0], parts[1], headers.get("if-none-match")))
+            if headers.get("connection", "").lower() == "close" or parts[2] == "HTTP/1.0":
+                self.transport.close()
+                return
+        if len(self.buffer) > MAX_HEADER_BYTES:
+            self.transport.close()
+
+
+def serve(root: Path) -> None:
+    """Listen on 127.0.0.1 (a free port), print `PORT <n>`, serve until interrupted."""
+
+    async def listen() -> None:
+        loop = asyncio.get_running_loop()
+        holder: dict[str, _Site] = {}
+        server = await loop.create_server(lambda: _Connection(holder["site"]), "127.0.0.1", 0, backlog=128)
+        port = server.sockets[0].getsockname()[1]
+        holder["site"] = _Site(root, port)
+        print(f"PORT {port}", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(listen())
 
 
 class SiteProcess:
@@ -165,11 +238,7 @@ class SiteProcess:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
-    args = parser.parse_args()
-    server = _Server(args.root)
-    print(f"PORT {server.server_address[1]}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever(poll_interval=0.1)
+    serve(parser.parse_args().root)
 
 
 if __name__ == "__main__":
