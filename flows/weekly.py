@@ -17,6 +17,7 @@ from newsdigest.sources import load_sources
 from newsdigest.weeks import resolve_week
 from tasks.concurrency import publish_snapshot, writes_warehouse
 from tasks.digest import score_articles, write_digest
+from warehouse.db import keep_open
 
 
 def _run_name() -> str:
@@ -42,15 +43,16 @@ def weekly(week: str | None = None, sources_file: str | None = None, warehouse: 
     from prefect.runtime import flow_run
 
     settings = settings_for(sources_file, warehouse)
-    resolved = resolve_week(week, datetime.now(UTC).replace(tzinfo=None))
-    cutoff = threshold if threshold is not None else settings.relevance_threshold
-    # the ingest scores what it stores at this cut-off; score_articles scores whatever is still unscored
-    summary = None if skip_ingest else ingest(str(settings.sources_file), str(settings.warehouse), cutoff)
-    out = Path(output_dir).resolve() if output_dir else settings.output_dir
-    score_articles(settings.warehouse, cutoff)
-    web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
-    files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None,
-                         rebuild_digest)
-    publish_snapshot(settings.warehouse)  # the analysts' read-only copy, now with this week's digest tables
-    return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
-            "html": str(files.html), "json": str(files.json), "ingest": summary}
+    with keep_open(settings.warehouse):  # one DuckDB instance for the run: tasks connect without a reload each
+        resolved = resolve_week(week, datetime.now(UTC).replace(tzinfo=None))
+        cutoff = threshold if threshold is not None else settings.relevance_threshold
+        # the ingest scores what it stores at this cut-off; score_articles scores whatever is still unscored
+        summary = None if skip_ingest else ingest(str(settings.sources_file), str(settings.warehouse), cutoff)
+        out = Path(output_dir).resolve() if output_dir else settings.output_dir
+        score_articles(settings.warehouse, cutoff)
+        web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
+        files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None,
+                             rebuild_digest)
+        publish_snapshot(settings.warehouse)  # the analysts' read-only copy, now with this week's digest tables
+        return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
+                "html": str(files.html), "json": str(files.json), "ingest": summary}
