@@ -36,7 +36,7 @@ from tasks.concurrency import publish_snapshot, writes_warehouse
 from tasks.ingest import ExtractStore, SourceOutcome, load_source, record_failures, select_new, utcnow
 from tasks.runners import dask_address, extract_task_runner
 from tasks.web import harvest_source, release_claims
-from warehouse import store
+from warehouse import snapshot, store
 from warehouse.db import keep_open, open_warehouse
 
 HANDOVER_CHUNKS = 2  # harvested chunks waiting for the flow's thread; a full queue pauses the harvests
@@ -82,7 +82,11 @@ def _ingest(settings: Settings) -> dict:
     try:
         store.start_run(con, run_id, "ingest", flow_run.name, utcnow(),
                         {"sources_file": str(settings.sources_file), "warehouse": str(settings.warehouse)})
-        store.upsert_sources(con, [_source_row(s, settings, run_id) for s in load_sources(settings.sources_file)])
+        source_rows = [_source_row(s, settings, run_id) for s in load_sources(settings.sources_file)]
+        # marked after the commit (only then is the count known): a crash in between leaves the snapshot's
+        # `sources` behind until the next publish
+        if store.upsert_sources(con, source_rows):
+            snapshot.mark_unpublished(settings.warehouse)
     finally:
         con.close()
     rows: list[dict] = []
@@ -125,7 +129,8 @@ def _ingest(settings: Settings) -> dict:
             con.close()
     create_table_artifact(key="ingest-summary", table=rows,
                           description=f"Ingest run {flow_run.name or run_id}: per-source counts")
-    publish_snapshot(settings.warehouse)  # the analysts' read-only copy (warehouse/snapshot.py)
+    # the analysts' read-only copy, unless nothing was stored since it was published (warehouse/snapshot.py)
+    publish_snapshot(settings.warehouse, only_if_changed=True)
     logger.info("ingest finished: %s", totals)
     return {"run_id": run_id, "warehouse": str(settings.warehouse), "sources": rows, "totals": dict(totals)}
 

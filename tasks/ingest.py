@@ -31,7 +31,7 @@ from newsdigest.models import ExtractedDocument, RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
 from newsdigest.store_plan import identity, plan_batch
-from warehouse import store
+from warehouse import snapshot, store
 from warehouse.db import open_warehouse
 
 
@@ -99,6 +99,7 @@ def store_batch(extracted: list[ExtractedDocument], source_name: str, batch_no: 
         stored = store.stored_articles(con, ids)
         with _INDEXES.checkout(con, warehouse) as index:
             plan = plan_batch(extracted, stored, index, run_id, utcnow())
+            snapshot.mark_unpublished(warehouse)  # before the commit (warehouse/snapshot.py)
             store.write_batch(con, plan)
         if plan.current_versions:  # a new version changes an indexed fingerprint: reload next time
             _INDEXES.forget(warehouse)

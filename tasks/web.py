@@ -25,6 +25,7 @@ from newsdigest.models import RawDocument
 from newsdigest.settings import Settings
 from newsdigest.sources import Source
 from tasks.ingest import utcnow
+from warehouse import snapshot
 from warehouse import web as web_sql
 from warehouse.db import open_warehouse
 
@@ -109,6 +110,8 @@ def _record(result: WebHarvest, settings: Settings, run_id: str) -> None:
                "published_at": item.hints.published if item.hints else None,
                "author": item.hints.author if item.hints else None,
                "summary": item.hints.summary if item.hints else None} for item in result.listed]
+    if listed or result.gone:  # listing entries and gone pages are analyst data (warehouse/snapshot.py)
+        snapshot.mark_unpublished(settings.warehouse)
     # one transaction: a retry never duplicates
     _with_warehouse(settings, result.source, "recording the fetch log", lambda con: web_sql.record_harvest(
         con, run_id, utcnow(), result.log, listed, result.validators, result.gone, result.source,

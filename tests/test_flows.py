@@ -75,6 +75,29 @@ def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     assert sum(a["late"] for a in shown) == 2
 
 
+def test_an_ingest_that_stores_nothing_leaves_the_snapshot_and_one_that_stores_publishes(tmp_path: Path):
+    from flows.ingest import ingest
+    from warehouse.snapshot import snapshot_path, unpublished_marker
+
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    first_seed, *others = sorted(SEEDS.glob("*.txt"))
+    shutil.copy(first_seed, folder)
+    kwargs = dict(sources_file=str(write_sources(tmp_path / "s.toml", folder)), warehouse=str(tmp_path / "w.duckdb"))
+    live, target = tmp_path / "w.duckdb", snapshot_path(tmp_path / "w.duckdb")
+    ingest(**kwargs)
+    published = target.stat()
+    assert not unpublished_marker(live).exists()
+    assert ingest(**kwargs)["totals"]["articles_new"] == 0
+    again = target.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (published.st_ino, published.st_mtime_ns), "nothing new: no copy"
+    shutil.copy(others[0], folder)
+    assert ingest(**kwargs)["totals"]["articles_new"] == 1
+    assert target.stat().st_ino != published.st_ino
+    assert _snapshot(target)["articles"] == _snapshot(live)["articles"]
+    assert not unpublished_marker(live).exists()
+
+
 def test_bad_inputs_fail_alone_with_clear_errors(tmp_path: Path):
     from flows.ingest import ingest
 

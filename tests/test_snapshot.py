@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import SEEDS, write_sources
 from warehouse.db import connect, open_warehouse
-from warehouse.snapshot import publish_snapshot, snapshot_path
+from warehouse.snapshot import mark_unpublished, needs_publish, publish_snapshot, snapshot_path, unpublished_marker
 
 # A process that holds a connection open until told to go on (one line on stdin), printing a count before and after.
 HOLDER = textwrap.dedent("""
@@ -167,6 +167,21 @@ def test_unchanged_warehouse_keeps_its_snapshot_and_a_write_refreshes_it(tmp_pat
     publish_snapshot(live)
     assert target.stat().st_ino != first.st_ino
     assert _read_only_scalar(target, "SELECT count(*) FROM pipeline_runs WHERE run_id = 'later'") == 1
+
+
+def test_unpublished_marker_says_when_a_publish_is_due(tmp_path: Path):
+    """No snapshot yet, or data marked since the last publish: due; a publish (copy or not) clears the mark."""
+    live = tmp_path / "warehouse.duckdb"
+    _small_warehouse(live, 1)
+    assert needs_publish(live)  # no snapshot yet
+    publish_snapshot(live)
+    assert not needs_publish(live)
+    mark_unpublished(live)
+    assert unpublished_marker(live).exists() and needs_publish(live)
+    publish_snapshot(live)  # nothing changed in the file: the snapshot is current, and the mark goes
+    assert not unpublished_marker(live).exists() and not needs_publish(live)
+    snapshot_path(live).unlink()
+    assert needs_publish(live)
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -23,6 +23,15 @@ holds the live file's bytes and is left as it is (`_same_bytes`). An
 analyst who has the old snapshot open keeps reading the old file undisturbed (POSIX rename semantics); the next
 connection sees the new one. Nothing here knows Prefect; the flows call `publish_snapshot` while they hold the
 warehouse-writer concurrency slot, so no pipeline write can interleave with the copy.
+
+An ingest that found nothing new still writes its bookkeeping (its run row, the fetch log of its conditional
+requests), which changes the file, and a byte copy costs O(warehouse size): ~0.1-0.17 s at 2,000 articles,
+seconds at a year's worth, every 4 hours for nothing an analyst reads. So writers of analyst data first leave a
+marker beside the live file (`mark_unpublished`: stored documents, listing entries, gone pages, changed
+sources), every publish removes it, and the ingest publishes only when the marker is there or there is no
+snapshot yet (`needs_publish`). The marker is written before the data commits, so a run that crashes between
+its commit and its publish leaves it behind and the next run publishes. A snapshot left as it is lacks only the
+no-op runs' bookkeeping (`pipeline_runs`, `fetch_log`), which the live warehouse and the Prefect UI have.
 """
 
 from __future__ import annotations
@@ -43,6 +52,21 @@ def snapshot_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}{SNAPSHOT_SUFFIX}{warehouse.suffix or '.duckdb'}")
 
 
+def unpublished_marker(warehouse: Path) -> Path:
+    """The file that says `warehouse` holds analyst data its snapshot does not have yet."""
+    return warehouse.with_name(f"{warehouse.name}.unpublished")
+
+
+def mark_unpublished(warehouse: Path) -> None:
+    """Call before committing analyst data (documents, articles, listings): the next publish must copy."""
+    unpublished_marker(warehouse).touch()
+
+
+def needs_publish(warehouse: Path, target: Path | None = None) -> bool:
+    """Whether data was stored since the last publish (or there is no snapshot to leave as it is)."""
+    return unpublished_marker(warehouse).exists() or not (target or snapshot_path(warehouse)).exists()
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -60,6 +84,7 @@ def publish_snapshot(warehouse: Path, target: Path | None = None, attempts: int 
     try:
         copied = _copy_checkpointed(warehouse, tmp, target)
         if copied is CURRENT:
+            unpublished_marker(warehouse).unlink(missing_ok=True)
             return target
         if not copied:
             _copy_database(warehouse, tmp, attempts)
@@ -70,6 +95,7 @@ def publish_snapshot(warehouse: Path, target: Path | None = None, attempts: int 
     finally:
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     tmp.replace(target)
+    unpublished_marker(warehouse).unlink(missing_ok=True)  # after the rename: a failed publish keeps it
     return target
 
 

@@ -178,15 +178,16 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, finishe
         )
 
 
-def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    """Record the sources of this run; a row changes only when its settings do (re-runs leave it identical)."""
+def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
+    """Record the sources of this run; a row changes only when its settings do (re-runs leave it identical).
+    Returns how many rows were added or changed."""
     if not rows:
-        return
+        return 0
     schema = pa.schema([("name", pa.string()), ("kind", pa.string()), ("location", pa.string()),
                         ("country", pa.string()), ("language", pa.string()), ("enabled", pa.bool_()),
                         ("sources_file", pa.string()), ("updated_at", _TS), ("updated_run_id", pa.string())])
     with transaction(con), registered(con, "_sources", pa.Table.from_pylist(rows, schema=schema)):
-        con.execute(
+        return con.execute(
             "INSERT INTO sources SELECT * FROM _sources ON CONFLICT (name) DO UPDATE SET"
             " kind = excluded.kind, location = excluded.location, country = excluded.country,"
             " language = excluded.language, enabled = excluded.enabled, sources_file = excluded.sources_file,"
@@ -194,5 +195,5 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
             " WHERE (sources.kind, sources.location, sources.country, sources.language, sources.enabled,"
             " sources.sources_file) IS DISTINCT FROM (excluded.kind, excluded.location, excluded.country,"
             " excluded.language, excluded.enabled, excluded.sources_file)"
-        )
+        ).fetchone()[0]
 
