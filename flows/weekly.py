@@ -53,6 +53,8 @@ def weekly(week: str | None = None, sources_file: str | None = None, warehouse: 
         web_sources = [s.name for s in load_sources(settings.sources_file) if s.enabled and s.is_web]
         files = write_digest(resolved, settings.warehouse, out, cutoff, web_sources, str(flow_run.id or "") or None,
                              rebuild_digest)
-        publish_snapshot(settings.warehouse)  # the analysts' read-only copy, now with this week's digest tables
+        # the analysts' read-only copy, now with this week's scores and digest tables; left as it is when this run
+        # stored nothing (warehouse/snapshot.py)
+        publish_snapshot(settings.warehouse, only_if_changed=True)
         return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
                 "html": str(files.html), "json": str(files.json), "ingest": summary}

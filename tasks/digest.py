@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -35,6 +36,7 @@ from newsdigest.stories import StoryArticle, StorySignature, signature
 from newsdigest.weeks import parse_week
 from tasks.ingest import utcnow
 from warehouse import digest as sql
+from warehouse import snapshot
 from warehouse.db import open_warehouse
 
 SCORE_BATCH = 500
@@ -86,15 +88,19 @@ class GeneratedDigest:
         return self.digest is None
 
 
-def score_pending(con: duckdb.DuckDBPyConnection, threshold: float, now: datetime) -> int:
+def score_pending(con: duckdb.DuckDBPyConnection, threshold: float, now: datetime,
+                  before_write: Callable[[], None] | None = None) -> int:
     """Entities and relevance for every current article version not scored yet; returns how many.
 
     Scored on the extraction workers when an ingest in this process has started them (the weekly flow
     ingests first) and there is enough to do; in this thread otherwise (`newsdigest.parallel.imap_on_pool`).
     Every chunk goes to the workers at once, and each SCORE_BATCH of results is written while they score the
     next (written batch by batch, not all at the end: a failure loses at most one batch of work).
+    `before_write` is called once before the first write (the snapshot's unpublished marker).
     """
     todo = sql.unscored(con)
+    if todo and before_write is not None:
+        before_write()
     chunks = [todo[i : i + SCORE_CHUNK] for i in range(0, len(todo), SCORE_CHUNK)]
     per_batch = max(1, SCORE_BATCH // SCORE_CHUNK)
     relevance: list[dict] = []
@@ -192,12 +198,14 @@ def inputs_fingerprint(week: str, threshold: float, week_hashes: tuple[int, ...]
 
 
 def generate_digest(con: duckdb.DuckDBPyConnection, week: str, threshold: float, web_sources: list[str],
-                    now: datetime, run_id: str | None = None, force: bool = False) -> GeneratedDigest:
+                    now: datetime, run_id: str | None = None, force: bool = False,
+                    before_write: Callable[[], None] | None = None) -> GeneratedDigest:
     """`week`'s digest: the stored generation when it was built from exactly these inputs (nothing is rebuilt or
     written), else built, verified, rendered and stored (replacing an earlier generation of it). `force`
     rebuilds in any case.
 
     Nothing is written when a citation fails verification: CitationError propagates before the write.
+    `before_write` is called right before the digest is written (the snapshot's unpublished marker).
     """
     start = datetime.combine(parse_week(week)[0], datetime.min.time())
     before = previous_week(week)
@@ -217,6 +225,8 @@ def generate_digest(con: duckdb.DuckDBPyConnection, week: str, threshold: float,
     out = GeneratedDigest(week, render_markdown(digest), render_html(digest), to_json(digest), digest.generated_at,
                           digest.run_id, len(digest.stories), len(digest.counted), digest.left_out, len(digest.late),
                           fingerprint, digest)
+    if before_write is not None:
+        before_write()
     sql.write_digest(con, digest, out.markdown, out.html, out.json, fingerprint)
     return out
 
@@ -225,7 +235,7 @@ def generate_digest(con: duckdb.DuckDBPyConnection, week: str, threshold: float,
 def score_articles(warehouse: Path, threshold: float) -> int:
     con = open_warehouse(warehouse)
     try:
-        scored = score_pending(con, threshold, utcnow())
+        scored = score_pending(con, threshold, utcnow(), lambda: snapshot.mark_unpublished(warehouse))
     finally:
         con.close()
     get_run_logger().info("scored %d article versions", scored)
@@ -252,7 +262,8 @@ def write_digest(week: str, warehouse: Path, output_dir: Path, threshold: float,
                  run_id: str | None, force: bool = False) -> DigestFiles:
     con = open_warehouse(warehouse)
     try:
-        out = generate_digest(con, week, threshold, web_sources, utcnow(), run_id, force)
+        out = generate_digest(con, week, threshold, web_sources, utcnow(), run_id, force,
+                              lambda: snapshot.mark_unpublished(warehouse))
     finally:
         con.close()
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.conftest import SEEDS, write_sources
+from warehouse.snapshot import snapshot_path
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -42,7 +43,10 @@ def test_weekly_on_seeds_is_complete_and_idempotent(tmp_path: Path):
     snapshot = _snapshot(tmp_path / "w.duckdb")
     first_json = Path(first["json"]).read_text(encoding="utf-8")
     artifacts = _digest_artifacts()
+    published = snapshot_path(tmp_path / "w.duckdb").stat()
     second = weekly(**kwargs)
+    again = snapshot_path(tmp_path / "w.duckdb").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (published.st_ino, published.st_mtime_ns), "nothing stored: no copy"
     assert second["ingest"]["totals"]["articles_new"] == 0
     assert second["ingest"]["sources"][0]["unchanged"] == 5
     assert _snapshot(tmp_path / "w.duckdb") == snapshot
