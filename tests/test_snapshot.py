@@ -184,6 +184,21 @@ def test_unpublished_marker_says_when_a_publish_is_due(tmp_path: Path):
     assert needs_publish(live)
 
 
+def test_a_schema_change_is_due_for_publishing(tmp_path: Path):
+    """New migrations or changed views reach the snapshot even when the run that applies them stores nothing."""
+    live = tmp_path / "warehouse.duckdb"
+    _small_warehouse(live, 1)
+    publish_snapshot(live)
+    con = connect(live)
+    try:
+        con.execute("DELETE FROM schema_views")  # as if a view's SQL had changed since the last open
+    finally:
+        con.close()
+    unpublished_marker(live).unlink(missing_ok=True)
+    open_warehouse(live).close()  # re-creates the views
+    assert unpublished_marker(live).exists() and needs_publish(live)
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_writer_run_succeeds_while_an_analyst_reads_the_snapshot(tmp_path: Path):
     from flows.ingest import ingest

@@ -228,6 +228,9 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         with WRITE_LOCK:
             if not _up_to_date(con):
+                from warehouse.snapshot import mark_unpublished  # here: snapshot.py imports this module
+
+                mark_unpublished(Path(path))  # new tables or views must reach the analysts' snapshot too
                 migrate(con)
     except BaseException:
         con.close()

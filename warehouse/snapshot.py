@@ -28,11 +28,11 @@ An ingest that found nothing new still writes its bookkeeping (its run row, the 
 requests), which changes the file, and a byte copy costs O(warehouse size): ~0.1-0.17 s at 2,000 articles,
 seconds at a year's worth, every 4 hours for nothing an analyst reads. So writers of analyst data first leave a
 marker beside the live file (`mark_unpublished`: stored documents, listing entries, gone pages, changed
-sources, scores, a rebuilt digest), every publish removes it, and the flows publish only when the marker is
-there or there is no snapshot yet (`needs_publish`). The marker is written before the data commits, so a run
-that crashes between its commit and its publish leaves it behind and the next run publishes. A snapshot left as
-it is lacks only the no-op runs' bookkeeping (`pipeline_runs`, `fetch_log`), which the live warehouse and the
-Prefect UI have.
+sources, scores, a rebuilt digest, a schema migration), every publish removes it, and the flows publish only
+when the marker is there or there is no snapshot yet (`needs_publish`). The marker is written before the data
+commits, so a run that crashes between its commit and its publish leaves it behind and the next run publishes.
+A snapshot left as it is lacks only the no-op runs' bookkeeping (`pipeline_runs`, `fetch_log`), which the live
+warehouse and the Prefect UI have.
 """
 
 from __future__ import annotations
