@@ -130,7 +130,7 @@ def _ingest(settings: Settings) -> dict:
     create_table_artifact(key="ingest-summary", table=rows,
                           description=f"Ingest run {flow_run.name or run_id}: per-source counts")
     # the analysts' read-only copy, unless nothing was stored since it was published (warehouse/snapshot.py)
-    publish_snapshot(settings.warehouse, only_if_changed=True)
+    publish_snapshot(settings.warehouse)
     logger.info("ingest finished: %s", totals)
     return {"run_id": run_id, "warehouse": str(settings.warehouse), "sources": rows, "totals": dict(totals)}
 

@@ -55,6 +55,6 @@ def weekly(week: str | None = None, sources_file: str | None = None, warehouse: 
                              rebuild_digest)
         # the analysts' read-only copy, now with this week's scores and digest tables; left as it is when this run
         # stored nothing (warehouse/snapshot.py)
-        publish_snapshot(settings.warehouse, only_if_changed=True)
+        publish_snapshot(settings.warehouse)
         return {"week": resolved, "warehouse": str(settings.warehouse), "digest": str(files.markdown),
                 "html": str(files.html), "json": str(files.json), "ingest": summary}

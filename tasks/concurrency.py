@@ -125,14 +125,14 @@ def warehouse_writer(timeout_seconds: float | None = None) -> Iterator[None]:
 
 
 @task(name="publish-snapshot", task_run_name="publish snapshot of {warehouse.name}", cache_policy=NO_CACHE)
-def publish_snapshot(warehouse: Path, only_if_changed: bool = False) -> str:
-    """Refresh the analysts' read-only copy of the warehouse (call it while holding the writer slot). With
-    `only_if_changed`, leave it as it is when no analyst data was stored since it was published
-    (`warehouse.snapshot.needs_publish`): an ingest that found nothing new.
+def publish_snapshot(warehouse: Path) -> str:
+    """Refresh the analysts' read-only copy of the warehouse (call it while holding the writer slot), or leave
+    it as it is when no analyst data was stored since it was published (`warehouse.snapshot.needs_publish`): a
+    run that found nothing new.
 
     No retries: lock waits are retried inside, and anything else (disk full) will not fix itself in seconds.
     """
-    if only_if_changed and not snapshot.needs_publish(warehouse):
+    if not snapshot.needs_publish(warehouse):
         target = snapshot.snapshot_path(warehouse)
         _logger().info("read-only snapshot %s left as it is: nothing stored since it was published", target)
         return str(target)

@@ -63,9 +63,9 @@ def mark_unpublished(warehouse: Path) -> None:
     unpublished_marker(warehouse).touch()
 
 
-def needs_publish(warehouse: Path, target: Path | None = None) -> bool:
+def needs_publish(warehouse: Path) -> bool:
     """Whether data was stored since the last publish (or there is no snapshot to leave as it is)."""
-    return unpublished_marker(warehouse).exists() or not (target or snapshot_path(warehouse)).exists()
+    return unpublished_marker(warehouse).exists() or not snapshot_path(warehouse).exists()
 
 
 def _quote(path: Path) -> str:
