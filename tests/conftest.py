@@ -42,3 +42,19 @@ def prefect_harness():
 def write_sources(path: Path, folder: Path, name: str = "local") -> Path:
     path.write_text(f'[[sources]]\nname = "{name}"\nkind = "folder"\npath = "{folder}"\n', encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def body_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, bool]]:
+    """(tree, fast) of every `html_extract._body` call the test makes, in order; the calls still run."""
+    from newsdigest import html_extract
+
+    calls: list[tuple[object, bool]] = []
+    real = html_extract._body
+
+    def spy(tree, url, fast, owned=False):
+        calls.append((tree, fast))
+        return real(tree, url, fast, owned)
+
+    monkeypatch.setattr(html_extract, "_body", spy)
+    return calls

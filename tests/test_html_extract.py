@@ -82,21 +82,13 @@ def test_byline_author_matches_trafilatura(byline: str) -> None:
     assert html_extract._byline_author(tree) == extract_author(tree)
 
 
-def test_short_fast_result_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[bool] = []
-    real = html_extract._body
-
-    def spy(tree, url, fast, owned=False):
-        calls.append(fast)
-        return real(tree, url, fast, owned)
-
-    monkeypatch.setattr(html_extract, "_body", spy)
+def test_short_fast_result_gets_the_full_cascade(body_calls: list[tuple[object, bool]]) -> None:
     extract_html(PAGE, None)
-    assert calls == [True, False]  # a short page: fast mode, then the full cascade with the fallbacks
-    calls.clear()
+    assert [fast for _, fast in body_calls] == [True, False]  # a short page: fast, then the full cascade
+    body_calls.clear()
     long_page = PAGE.replace(BODY[0], " ".join(BODY * 4))
     extract_html(long_page, None)
-    assert calls == [True]
+    assert [fast for _, fast in body_calls] == [True]
 
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "extraction"

@@ -15,7 +15,7 @@ import lxml.etree
 import pytest
 import trafilatura
 
-from newsdigest import html_extract, trafilatura_owned
+from newsdigest import trafilatura_owned
 from newsdigest.html_extract import _CONFIG, extract_html, parse_html
 
 EXTRACTION = Path(__file__).resolve().parents[2] / "shared" / "bench" / "extraction" / "html"
@@ -101,17 +101,10 @@ def test_a_changed_trafilatura_turns_it_off_and_output_stays(monkeypatch: pytest
     assert trafilatura_owned.available()
 
 
-def test_a_weak_fast_result_is_parsed_again_for_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_weak_fast_result_is_parsed_again_for_the_full_cascade(body_calls: list[tuple[object, bool]]) -> None:
     """The fast pass consumed the caller's tree; the full cascade must get a fresh parse, not the leftovers."""
-    trees: list[object] = []
-    real = html_extract._body
-
-    def spy(tree, url, fast, owned=False):
-        trees.append(tree)
-        return real(tree, url, fast, owned)
-
-    monkeypatch.setattr(html_extract, "_body", spy)
     html = EDGE_PAGES["short"]
     given = parse_html(html)
     extract_html(html, None, tree=given)
+    trees = [tree for tree, _ in body_calls]
     assert len(trees) == 2 and trees[0] is given and trees[1] is not given
